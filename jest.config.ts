@@ -1,0 +1,19 @@
+/** @jest-config-loader esbuild-register */
+import type { Config } from 'jest';
+
+// middy 6 ships ESM only: swc transforms it (and our TS) to CommonJS for jest.
+const transform: Config['transform'] = { '^.+\\.(t|j)sx?$': ['@swc/jest', {}] };
+const transformIgnorePatterns = ['/node_modules/(?!(@middy)/)'];
+
+const config: Config = {
+  testEnvironment: 'node',
+  transform,
+  transformIgnorePatterns,
+  modulePathIgnorePatterns: ['<rootDir>/.build', '<rootDir>/.esbuild', '<rootDir>/.serverless', '<rootDir>/.local'],
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  testTimeout: 60_000,
+  testMatch: ['**/*.spec.ts'],
+};
+
+export default config;

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+
+/** Money inside the domain: integer minor units (cents), always a safe integer. */
+export type Cents = number;
+
+/** Largest single amount (deposit, withdrawal, transfer, initial balance): 1,000,000,000.00. */
+export const MAX_AMOUNT_CENTS: Cents = 100_000_000_000;
+
+/**
+ * Largest balance an account may hold: 1,000,000,000,000.00 (1,000 × MAX_AMOUNT).
+ * Far below Number.MAX_SAFE_INTEGER (~9.0e15 cents), so sums of many balances stay exact,
+ * and it fits the read model's decimal(18,2).
+ */
+export const MAX_BALANCE_CENTS: Cents = 100_000_000_000_000;
+
+export class InvalidAmountError extends Error {
+  constructor(
+    readonly value: unknown,
+    readonly reason: string,
+  ) {
+    super(`Invalid amount ${String(value)}: ${reason}`);
+    this.name = 'InvalidAmountError';
+  }
+}
+
+// String(n) gives the shortest decimal that round-trips to n, so binary noise (0.1 + 0.2),
+// exponent forms (1e21, 1e-7) and a minus sign all fail this pattern instead of being rounded away.
+const PLAIN_DECIMAL = /^(0|[1-9]\d*)(?:\.(\d{1,2}))?$/;
+
+type Checked = { ok: true; cents: Cents } | { ok: false; reason: string };
+
+function checkAmount(value: number): Checked {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    return { ok: false, reason: 'must be a finite number' };
+  }
+  if (value < 0) return { ok: false, reason: 'must not be negative' };
+  const match = PLAIN_DECIMAL.exec(String(value));
+  if (!match) return { ok: false, reason: 'must have at most 2 decimal places' };
+  const units = Number(match[1]);
+  if (units > MAX_AMOUNT_CENTS / 100) return tooLarge();
+  const cents = units * 100 + Number((match[2] ?? '').padEnd(2, '0'));
+  return cents > MAX_AMOUNT_CENTS ? tooLarge() : { ok: true, cents };
+}
+
+function tooLarge(): Checked {
+  return { ok: false, reason: `must not exceed ${formatAmount(MAX_AMOUNT_CENTS)}` };
+}
+
+/**
+ * Exact conversion of a JSON number with at most 2 decimals, 0 ≤ value ≤ MAX_AMOUNT_CENTS / 100,
+ * to cents. Throws InvalidAmountError otherwise (never rounds).
+ */
+export function parseAmount(value: number): Cents {
+  const checked = checkAmount(value);
+  if (!checked.ok) throw new InvalidAmountError(value, checked.reason);
+  return checked.cents;
+}
+
+/** Cents → decimal string with exactly 2 decimals: 123450 → '1234.50', -1200 → '-12.00'. */
+export function formatAmount(cents: Cents): string {
+  if (!Number.isSafeInteger(cents)) throw new InvalidAmountError(cents, 'cents must be a safe integer');
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  const fraction = abs % 100;
+  return `${sign}${(abs - fraction) / 100}.${String(fraction).padStart(2, '0')}`;
+}
+
+/** True for a value usable as an amount of money inside the domain. */
+export function isValidCents(cents: unknown, { allowZero = false } = {}): cents is Cents {
+  return (
+    typeof cents === 'number' &&
+    Number.isSafeInteger(cents) &&
+    (allowZero ? cents >= 0 : cents > 0) &&
+    cents <= MAX_AMOUNT_CENTS
+  );
+}
+
+function makeAmountSchema(allowZero: boolean) {
+  return z
+    .number({
+      error: (issue) =>
+        issue.input === undefined
+          ? 'Amount is required'
+          : typeof issue.input === 'number'
+            ? 'Amount must be a finite number'
+            : 'Amount must be a JSON number (not a string)',
+    })
+    .superRefine((value, ctx) => {
+      const checked = checkAmount(value);
+      if (!checked.ok) ctx.addIssue({ code: 'custom', message: `Amount ${checked.reason}` });
+      else if (!allowZero && checked.cents === 0) {
+        ctx.addIssue({ code: 'custom', message: 'Amount must be greater than 0' });
+      }
+    })
+    .transform((value): Cents => parseAmount(value));
+}
+
+/** JSON number > 0 with at most 2 decimals, up to the maximum; outputs cents. Deposit, withdraw, transfer. */
+export const amountSchema = makeAmountSchema(false);
+/** As amountSchema but 0 is allowed (initialBalance). */
+export const nonNegativeAmountSchema = makeAmountSchema(true);
+
+function requiredString(label: string) {
+  return z.string({
+    error: (issue) => (issue.input === undefined ? `${label} is required` : `${label} must be a string`),
+  });
+}
+
+export const accountNumberSchema = requiredString('Account number').regex(
+  /^[A-Za-z0-9-]{1,34}$/,
+  'Account number must be 1 to 34 characters: letters, digits or "-"',
+);
+
+export const accountNameSchema = requiredString('Account name')
+  .trim()
+  .min(1, 'Account name must not be empty')
+  .max(100, 'Account name must be at most 100 characters');
+
+export const ownerNameSchema = requiredString('Owner name')
+  .trim()
+  .min(1, 'Owner name must not be empty')
+  .max(100, 'Owner name must be at most 100 characters');
+
+/** Optional; null, empty or blank means "use the default description". */
+export const descriptionSchema = z
+  .string({ error: 'Description must be a string' })
+  .trim()
+  .max(200, 'Description must be at most 200 characters')
+  .nullish()
+  .transform((value) => (value ? value : undefined));

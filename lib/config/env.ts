@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const envSchema = z.object({
+  DATABASE_URL: z.string().url().optional(),
+  DB_SECRET_ARN: z.string().min(1).optional(),
+  DB_HOST: z.string().min(1).optional(),
+  DB_NAME: z.string().min(1).default('ledgerline'),
+  DB_POOL_MAX: positiveInt(5),
+  DB_STATEMENT_TIMEOUT_MS: positiveInt(5_000),
+  KAFKA_BROKERS: z
+    .string()
+    .min(1)
+    .transform((value) =>
+      value
+        .split(',')
+        .map((broker) => broker.trim())
+        .filter(Boolean),
+    )
+    .optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('ledgerline'),
+  KAFKA_AUTH: z.enum(['none', 'iam']).default('none'),
+  KAFKA_TOPIC: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,200}$/)
+    .default('banking-events'),
+  KAFKA_DLQ_TOPIC: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,200}$/)
+    .default('banking-events-dlq'),
+  KAFKA_TOPIC_PARTITIONS: positiveInt(6),
+  SNAPSHOT_EVERY: positiveInt(50),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+  AWS_REGION: z.string().optional(),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+let cached: Config | undefined;
+
+/** Reads and validates the environment once per container; a bad value names the variable. */
+export function getConfig(): Config {
+  if (cached) return cached;
+  const parsed = envSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  cached = parsed.data;
+  return cached;
+}
+
+export function resetConfigForTests(): void {
+  cached = undefined;
+}
