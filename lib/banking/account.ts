@@ -65,7 +65,15 @@ export function evolve(state: AccountState, event: AccountEvent): AccountState {
     case 'AccountCreated': {
       if (state.status !== 'new') throw new Error(`AccountCreated applied to open account ${state.id}`);
       const { accountId, accountNumber, accountName, ownerName, initialBalance } = event.data;
-      return { status: 'open', id: accountId, accountNumber, accountName, ownerName, balance: initialBalance, version: 1 };
+      return {
+        status: 'open',
+        id: accountId,
+        accountNumber,
+        accountName,
+        ownerName,
+        balance: initialBalance,
+        version: 1,
+      };
     }
     case 'MoneyDeposited':
     case 'MoneyWithdrawn': {
@@ -95,7 +103,9 @@ export function decide(command: AccountCommand, state: AccountState): AccountEve
       const { accountId, amount, description } = command.data;
       requireAmount(amount);
       requireFunds(requireOpen(state, accountId), amount);
-      return [{ type: 'MoneyWithdrawn', data: { amount, description: description || DEFAULT_DESCRIPTIONS.withdrawal } }];
+      return [
+        { type: 'MoneyWithdrawn', data: { amount, description: description || DEFAULT_DESCRIPTIONS.withdrawal } },
+      ];
     }
   }
 }

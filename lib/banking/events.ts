@@ -78,7 +78,11 @@ export function decodeAccountEvent(type: string, data: unknown, schemaVersion: u
     throw new UndecodableEventError(type, schemaVersion, 'unknown event type');
   }
   if (schemaVersion !== EVENT_SCHEMA_VERSION) {
-    throw new UndecodableEventError(type, schemaVersion, `unsupported schema version, expected ${EVENT_SCHEMA_VERSION}`);
+    throw new UndecodableEventError(
+      type,
+      schemaVersion,
+      `unsupported schema version, expected ${EVENT_SCHEMA_VERSION}`,
+    );
   }
   const parsed = dataSchemas[type].safeParse(data);
   if (!parsed.success) {

@@ -27,7 +27,11 @@ export function specification<Given, State, Command, Result>(spec: Spec<Given, S
             result = run();
           } catch (error) {
             if (error instanceof DomainError && error.code === code) return;
-            throw new assert.AssertionError({ message: `expected DomainError '${code}'`, actual: error, expected: code });
+            throw new assert.AssertionError({
+              message: `expected DomainError '${code}'`,
+              actual: error,
+              expected: code,
+            });
           }
           assert.fail(`expected DomainError '${code}', got ${JSON.stringify(result)}`);
         },

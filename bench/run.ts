@@ -1,0 +1,128 @@
+/**
+ * `npm run bench`: the event store against the PostgreSQL ceiling (pgbench) and Emmett, account loads with snapshots,
+ * the whole pipeline over HTTP, and a read-model rebuild. Prints a Markdown table (stdout; progress on stderr) and
+ * writes bench/results/latest.json. Provisions PostgreSQL and Kafka like the tests do (DATABASE_URL / KAFKA_BROKERS,
+ * else Docker, else embedded) and works in a database of its own, dropped at the end.
+ *
+ * BENCH_QUICK=1 smoke run · BENCH_SCENARIOS=1,2 subset · BENCH_ROUNDS, BENCH_PIPELINE_SECONDS, BENCH_PIPELINE_RATE,
+ * BENCH_APPEND_SECONDS, BENCH_CONSUMER_EVENTS, BENCH_REBUILD_EVENTS, BENCH_HTTP_SECONDS, BENCH_POOL_SIZE — see
+ * bench/harness/config.ts.
+ */
+import path from 'node:path';
+import { Pool } from 'pg';
+import { onShutdown } from '../local/lifecycle';
+import { provisionServices } from '../local/services';
+import { readBenchConfig } from './harness/config';
+import { createBenchDatabase } from './harness/database';
+import { machineFacts } from './harness/machine';
+import { progress } from './harness/progress';
+import { renderHeader, renderTable, writeReport, type Row } from './harness/report';
+import { findPgbench } from './runners/pgbench';
+import { openEmmett } from './runners/emmett';
+import type { BenchContext } from './scenarios/context';
+
+const RESULTS = path.join(__dirname, 'results', 'latest.json');
+
+interface Step {
+  scenario: number;
+  title: string;
+  run: (ctx: BenchContext) => Promise<Row[]>;
+}
+
+const STEPS: Step[] = [
+  { scenario: 1, title: 'appends', run: async (ctx) => (await import('./scenarios/appends')).appendScenarios(ctx) },
+  { scenario: 2, title: 'reads', run: async (ctx) => (await import('./scenarios/reads')).readScenarios(ctx) },
+  { scenario: 2, title: 'consumers', run: async (ctx) => (await import('./scenarios/consumers')).consumerScenarios(ctx) },
+  { scenario: 3, title: 'snapshots', run: async (ctx) => (await import('./scenarios/snapshots')).snapshotScenarios(ctx) },
+  { scenario: 5, title: 'rebuild', run: async (ctx) => (await import('./scenarios/rebuild')).rebuildScenarios(ctx) },
+  { scenario: 4, title: 'pipeline', run: async (ctx) => (await import('./scenarios/pipeline')).pipelineScenarios(ctx) },
+];
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const config = readBenchConfig();
+  process.env.LOG_LEVEL ??= 'ERROR';
+  const services = await provisionServices({ purpose: 'test' });
+  const cleanups: (() => Promise<void>)[] = [() => services.stop()];
+  const cleanup = async () => {
+    while (cleanups.length > 0) await cleanups.pop()!().catch((error) => progress(`cleanup: ${String(error)}`));
+  };
+  onShutdown(cleanup);
+  try {
+    const db = await createBenchDatabase(services.databaseUrl);
+    cleanups.push(() => db.drop());
+    progress(`database ${db.name}`);
+
+    // The project's modules read their configuration once: set it before importing them.
+    const runId = db.name.replace(/^ledgerline_bench_/, '');
+    process.env.DATABASE_URL = db.url;
+    process.env.KAFKA_BROKERS = services.kafkaBrokers.join(',');
+    process.env.KAFKA_TOPIC = `bench-events-${runId}`;
+    process.env.KAFKA_DLQ_TOPIC = `bench-events-dlq-${runId}`;
+    process.env.DB_POOL_MAX = String(config.poolSize);
+    process.env.DB_STATEMENT_TIMEOUT_MS ??= '30000';
+
+    const { createPool } = await import('../lib/db/pool');
+    const { migrate } = await import('../lib/db/migrate');
+    const pool = createPool({ max: config.poolSize, application_name: 'ledgerline-bench' });
+    cleanups.push(() => pool.end());
+    await migrate(pool);
+    const emmettPool = new Pool({ connectionString: db.url, max: config.poolSize, application_name: 'emmett-bench' });
+    cleanups.push(() => emmettPool.end());
+    const emmett = await openEmmett(db.url, emmettPool);
+
+    const pgbench = findPgbench();
+    const machine = await machineFacts(pool, services.sources, services.kafkaBrokers, pgbench?.version ?? 'not found');
+    const settings = {
+      quick: config.quick,
+      rounds: config.rounds,
+      poolSize: config.poolSize,
+      appendSeconds: config.appendSeconds,
+      consumerEvents: config.consumerEvents,
+      pipeline: `${config.pipelineRate}/s × ${config.pipelineSeconds} s`,
+      rebuildEvents: config.rebuildEvents,
+    };
+    process.stderr.write(`${renderHeader(machine, settings)}\n`);
+
+    const ctx: BenchContext = {
+      config,
+      url: db.url,
+      pool,
+      emmettPool,
+      emmett,
+      pgbench,
+      kafkaBrokers: services.kafkaBrokers,
+      notes: [],
+    };
+    const rows: Row[] = [];
+    for (const step of STEPS.filter((s) => config.scenarios.has(s.scenario))) {
+      const t0 = Date.now();
+      progress(`scenario ${step.scenario} (${step.title})…`);
+      try {
+        rows.push(...(await step.run(ctx)));
+      } catch (error) {
+        const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+        progress(`scenario ${step.scenario} (${step.title}) failed: ${error instanceof Error ? error.stack : reason}`);
+        rows.push({ scenario: step.scenario, measurement: step.title, unit: '', notRun: `not run: ${reason}` });
+      }
+      progress(`scenario ${step.scenario} (${step.title}) took ${Math.round((Date.now() - t0) / 1000)} s`);
+    }
+
+    const durationSeconds = Math.round((Date.now() - started) / 1000);
+    const table = renderTable(rows);
+    const notes = [...ctx.notes, `Whole run: ${durationSeconds} s.`];
+    process.stdout.write(`\n${renderHeader(machine, settings)}\n\n${table}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`);
+    writeReport({ generatedAt: new Date().toISOString(), durationSeconds, machine, settings, rows, notes }, RESULTS);
+    progress(`wrote ${path.relative(process.cwd(), RESULTS)}`);
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,6 @@
+import type { Row } from '../harness/report';
+import type { BenchContext } from './context';
+
+export async function rebuildScenarios(_ctx: BenchContext): Promise<Row[]> {
+  throw new Error('placeholder');
+}

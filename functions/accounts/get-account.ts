@@ -1,0 +1,22 @@
+import { getAccount } from '../../lib/accounts/service';
+import { httpHandler } from '../../lib/http/handler';
+import { jsonResponse, money } from '../../lib/http/json';
+import { accountNotFound, accountPathSchema, getAccountQuerySchema } from './schemas';
+
+/** GET /api/accounts/{id}[?asOf=<ISO>|?version=N] → the account now, or as it was then (404 before it existed). */
+export const handler = httpHandler(
+  { path: accountPathSchema, pathNotFound: accountNotFound, query: getAccountQuerySchema },
+  async ({ path, query, event }) => {
+    const account = await getAccount(path.id, query);
+    if (!account) throw accountNotFound(event.pathParameters ?? {});
+    return jsonResponse(200, {
+      id: account.id,
+      accountNumber: account.accountNumber,
+      accountName: account.accountName,
+      ownerName: account.ownerName,
+      balance: money(account.balance),
+      version: account.version,
+      isActive: account.isActive,
+    });
+  },
+);

@@ -1,0 +1,21 @@
+import { transfer } from '../../lib/accounts/service';
+import { commandResponse } from '../../lib/http/command';
+import { httpHandler } from '../../lib/http/handler';
+import { money } from '../../lib/http/json';
+import { nudgeRelay } from '../../lib/relay/nudge';
+import { accountNotFound, accountPathSchema, transferBodySchema } from './schemas';
+
+/** POST /api/accounts/{id}/transfer → 200 {transferId, fromAccountNewBalance, toAccountNewBalance}. */
+export const handler = httpHandler(
+  { path: accountPathSchema, pathNotFound: accountNotFound, body: transferBodySchema },
+  async ({ path, body, command }) => {
+    const outcome = await transfer(path.id, body, command);
+    if (!outcome.replayed) await nudgeRelay();
+    const { transferId, fromAccountNewBalance, toAccountNewBalance } = outcome.result;
+    return commandResponse(outcome, 200, {
+      transferId,
+      fromAccountNewBalance: money(fromAccountNewBalance),
+      toAccountNewBalance: money(toAccountNewBalance),
+    });
+  },
+);

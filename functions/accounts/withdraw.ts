@@ -1,0 +1,17 @@
+import { withdraw } from '../../lib/accounts/service';
+import { commandResponse } from '../../lib/http/command';
+import { httpHandler } from '../../lib/http/handler';
+import { money } from '../../lib/http/json';
+import { nudgeRelay } from '../../lib/relay/nudge';
+import { accountNotFound, accountPathSchema, withdrawBodySchema } from './schemas';
+
+/** POST /api/accounts/{id}/withdraw → 200 {balance, version}. */
+export const handler = httpHandler(
+  { path: accountPathSchema, pathNotFound: accountNotFound, body: withdrawBodySchema },
+  async ({ path, body, command }) => {
+    const outcome = await withdraw(path.id, body, command);
+    if (!outcome.replayed) await nudgeRelay();
+    const { balance, version } = outcome.result;
+    return commandResponse(outcome, 200, { balance: money(balance), version });
+  },
+);

@@ -1,0 +1,47 @@
+import { getConfig } from '../../lib/config/env';
+import { getPool } from '../../lib/db/pool';
+import { getKafka } from '../../lib/kafka/client';
+import { decodeLambdaKafkaEvent, type KafkaBatchResponse, type LambdaKafkaEvent } from '../../lib/kafka/lambda-event';
+import { ensureTopicsOnce } from '../../lib/kafka/topics';
+import { logger } from '../../lib/observability/logger';
+import { kafkaDeadLetterSink, type DeadLetterSink } from '../../lib/projections/dead-letter';
+import { projectRecords } from '../../lib/projections/projector';
+
+export const PROJECTOR_CONSUMER_GROUP = 'ledgerline-projector';
+
+let deadLetter: DeadLetterSink | undefined;
+
+function deadLetterSink(): DeadLetterSink {
+  if (!deadLetter) {
+    const config = getConfig();
+    const sink = kafkaDeadLetterSink({ kafka: getKafka(), topic: config.KAFKA_DLQ_TOPIC, consumer: PROJECTOR_CONSUMER_GROUP });
+    deadLetter = async (letters) => {
+      await ensureTopicsOnce();
+      await sink(letters);
+    };
+  }
+  return deadLetter;
+}
+
+/**
+ * The projector: triggered by the Kafka event source mapping (`msk` event in serverless.yml; locally the project's
+ * trigger emulator, local/kafka-trigger) with batches of integration events. Requires FunctionResponseTypes
+ * ReportBatchItemFailures on the mapping: poison messages go to the dead-letter topic with their reason and are
+ * reported as failures only when the dead-letter topic is unreachable. A thrown error (database down) fails the
+ * whole batch, which Lambda retries; nothing of it was committed.
+ */
+export async function handler(event: LambdaKafkaEvent): Promise<KafkaBatchResponse> {
+  const records = decodeLambdaKafkaEvent(event);
+  if (records.length === 0) return { batchItemFailures: [] };
+  try {
+    const outcome = await projectRecords(records, { pool: getPool(), deadLetter: deadLetterSink() });
+    return { batchItemFailures: outcome.batchItemFailures };
+  } catch (error) {
+    logger.error('Projector batch failed; it will be retried', {
+      error,
+      records: records.length,
+      partitions: [...new Set(records.map((record) => record.itemIdentifier.partition))],
+    });
+    throw error;
+  }
+}

@@ -1,0 +1,32 @@
+import { getPool } from '../../lib/db/pool';
+import { httpHandler } from '../../lib/http/handler';
+import { jsonResponse, money } from '../../lib/http/json';
+import { listBalances } from '../../lib/projections/queries';
+import { nextPageHeaders } from './paging';
+import { encodeCursor, listBalancesQuerySchema } from './schemas';
+
+/**
+ * GET /api/reports/balances?limit=100&offset=0 (or &cursor=...) → the balances read model as an array ordered by
+ * account name. The next page is announced in `X-Next-Cursor` / `Link: rel="next"`.
+ */
+export const handler = httpHandler({ query: listBalancesQuerySchema }, async ({ query, event }) => {
+  const page = await listBalances(getPool(), {
+    limit: query.limit,
+    ...(query.offset !== undefined && { offset: query.offset }),
+    ...(query.cursor && { after: { accountName: query.cursor.n, accountId: query.cursor.i } }),
+  });
+  const cursor = page.next ? encodeCursor({ n: page.next.accountName, i: page.next.accountId }) : null;
+  return jsonResponse(
+    200,
+    page.items.map((row) => ({
+      accountId: row.accountId,
+      accountNumber: row.accountNumber,
+      accountName: row.accountName,
+      ownerName: row.ownerName,
+      balance: money(row.balance),
+      lastUpdated: row.lastUpdated.toISOString(),
+      lastAppliedVersion: row.lastAppliedVersion,
+    })),
+    nextPageHeaders(event, cursor),
+  );
+});

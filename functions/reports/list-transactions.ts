@@ -1,0 +1,46 @@
+import { getPool } from '../../lib/db/pool';
+import { httpHandler } from '../../lib/http/handler';
+import { jsonResponse, money } from '../../lib/http/json';
+import { listTransactions } from '../../lib/projections/queries';
+import { nextPageHeaders } from './paging';
+import {
+  encodeCursor,
+  listTransactionsQuerySchema,
+  reportAccountNotFound,
+  transactionsPathSchema,
+} from './schemas';
+
+/**
+ * GET /api/reports/transactions/{accountId}?limit=100&offset=0 (or &cursor=...) → the account's transactions, newest
+ * first; 404 when the account is not in the read model. Each row chains: closingBalance = openingBalance + amount,
+ * and a row's openingBalance is the closingBalance of the row after it (the older one).
+ */
+export const handler = httpHandler(
+  { path: transactionsPathSchema, pathNotFound: reportAccountNotFound, query: listTransactionsQuerySchema },
+  async ({ path, query, event }) => {
+    const page = await listTransactions(getPool(), path.accountId, {
+      limit: query.limit,
+      ...(query.offset !== undefined && { offset: query.offset }),
+      ...(query.cursor && { beforeVersion: query.cursor.v }),
+    });
+    if (!page) throw reportAccountNotFound(event.pathParameters ?? {});
+    const cursor = page.next ? encodeCursor({ v: page.next.beforeVersion }) : null;
+    return jsonResponse(
+      200,
+      page.items.map((row) => ({
+        transactionId: row.transactionId,
+        accountId: row.accountId,
+        accountNumber: row.accountNumber,
+        accountName: row.accountName,
+        amount: money(row.amount),
+        openingBalance: money(row.openingBalance),
+        closingBalance: money(row.closingBalance),
+        description: row.description,
+        date: row.date.toISOString(),
+        version: row.version,
+        ...(row.transferId !== null && { transferId: row.transferId }),
+      })),
+      nextPageHeaders(event, cursor),
+    );
+  },
+);

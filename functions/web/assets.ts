@@ -1,0 +1,17 @@
+import { STYLESHEET } from '../../lib/web/styles';
+import { textAsset, type WebEvent, type WebResult } from '../../lib/web/http';
+
+const ASSETS: Readonly<Record<string, { body: string; type: string }>> = {
+  'styles.css': { body: STYLESHEET, type: 'text/css; charset=utf-8' },
+};
+
+/** GET /assets/{file+} → the site's static assets (bundled into the function, no file system reads). */
+export async function handler(event: WebEvent): Promise<WebResult> {
+  const asset = Object.hasOwn(ASSETS, event.pathParameters?.file ?? '')
+    ? ASSETS[event.pathParameters?.file ?? '']
+    : undefined;
+  if (!asset) {
+    return { statusCode: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Not found' };
+  }
+  return textAsset(asset.body, asset.type);
+}

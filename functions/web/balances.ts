@@ -1,0 +1,25 @@
+import { getPool } from '../../lib/db/pool';
+import { listBalances } from '../../lib/projections/queries';
+import { decodeBalancesCursor, encodeBalancesCursor } from '../../lib/web/cursor';
+import { htmlResponse, webHandler } from '../../lib/web/http';
+import { errorPage } from '../../lib/web/layout';
+import { balancesPage } from '../../lib/web/pages/balances';
+
+export const BALANCES_PAGE_SIZE = 50;
+
+/** GET /reports/balances[?after=<cursor>] → the balances report, by account name, 50 a page. */
+export const handler = webHandler(async (event) => {
+  const after = decodeBalancesCursor(event.queryStringParameters?.after);
+  const page = await listBalances(getPool(), { limit: BALANCES_PAGE_SIZE, ...(after ? { after } : {}) });
+  return htmlResponse(
+    200,
+    balancesPage({
+      items: page.items,
+      pager: {
+        previous: after ? '/reports/balances' : undefined,
+        previousLabel: '← First page',
+        next: page.next ? `/reports/balances?after=${encodeBalancesCursor(page.next)}` : undefined,
+      },
+    }),
+  );
+}, errorPage);

@@ -1,0 +1,67 @@
+import { openAccount } from '../../lib/accounts/service';
+import { openAccountBodySchema } from '../../lib/api/request-schemas';
+import { requestFingerprint } from '../../lib/http/idempotency';
+import { nudgeRelay } from '../../lib/relay/nudge';
+import { commandFormErrors } from '../../lib/web/command-errors';
+import { checkForm, pickValues, type FieldErrors, type FormValues } from '../../lib/web/forms';
+import { htmlResponse, parseForm, redirect, webHandler, type WebEvent } from '../../lib/web/http';
+import { errorPage } from '../../lib/web/layout';
+import { OPEN_ACCOUNT_FIELDS, openAccountPage } from '../../lib/web/pages/open-account';
+import {
+  badForm,
+  csrfValid,
+  forbiddenForm,
+  formSession,
+  newIdempotencyKey,
+  notFound,
+  postedIdempotencyKey,
+} from '../../lib/web/session';
+
+const PAGE = '/accounts/new';
+
+// A duplicate account number (409) belongs next to the account number; other problems above the form.
+const FIELD_BY_PROBLEM: Readonly<Record<string, string>> = {
+  'account-already-exists': 'accountNumber',
+  'invalid-amount': 'initialBalance',
+};
+
+function render(event: WebEvent, status: number, values: FormValues = {}, errors: FieldErrors = {}) {
+  const session = formSession(event);
+  const page = openAccountPage({
+    form: { values, errors },
+    csrfToken: session.csrfToken,
+    idempotencyKey: newIdempotencyKey(),
+  });
+  return htmlResponse(status, page, { cookies: session.cookies });
+}
+
+/** GET /accounts/new → the form; POST /accounts/new → open (303 to the new account) or the form with messages. */
+export const handler = webHandler(async (event, correlationId) => {
+  const method = event.requestContext?.http?.method?.toUpperCase() ?? 'GET';
+  if (method === 'GET') return render(event, 200);
+  if (method !== 'POST') return notFound();
+
+  const form = parseForm(event);
+  if (!form.ok) return badForm(form.status, form.reason, PAGE);
+  if (!csrfValid(event, form.fields)) return forbiddenForm(PAGE);
+  const values = pickValues(form.fields, OPEN_ACCOUNT_FIELDS);
+  const checked = checkForm(openAccountBodySchema, values, {
+    fields: OPEN_ACCOUNT_FIELDS,
+    amountFields: ['initialBalance'],
+  });
+  if (!checked.ok) return render(event, 400, values, checked.errors);
+
+  const key = postedIdempotencyKey(form.fields);
+  try {
+    const outcome = await openAccount(checked.value, {
+      correlationId,
+      ...(key ? { idempotency: { key, fingerprint: requestFingerprint('POST', PAGE, checked.value) } } : {}),
+    });
+    if (!outcome.replayed) await nudgeRelay();
+    return redirect(`/accounts/${outcome.result.accountId}?done=opened`);
+  } catch (error) {
+    const refused = commandFormErrors(error, FIELD_BY_PROBLEM);
+    if (!refused) throw error;
+    return render(event, refused.status, values, refused.errors);
+  }
+}, errorPage);

@@ -1,0 +1,8 @@
+import { getOpenApiDocument } from '../../lib/api/openapi';
+import { httpHandler } from '../../lib/http/handler';
+import { jsonResponse } from '../../lib/http/json';
+
+/** GET /openapi.json → the OpenAPI 3.1 document of the JSON API (generated from the handlers' zod schemas). */
+export const handler = httpHandler({}, async () =>
+  jsonResponse(200, getOpenApiDocument(), { 'Cache-Control': 'public, max-age=60' }),
+);

@@ -1,0 +1,36 @@
+import { getPool } from '../../lib/db/pool';
+import { listTransactions } from '../../lib/projections/queries';
+import { loadAccount, parseAccountId } from '../../lib/web/account-loader';
+import { htmlResponse, webHandler } from '../../lib/web/http';
+import { errorPage } from '../../lib/web/layout';
+import { transactionsPage } from '../../lib/web/pages/transactions';
+import { notFound } from '../../lib/web/session';
+
+export const TRANSACTIONS_PAGE_SIZE = 50;
+
+/** GET /reports/transactions/{id}[?before=<version>] → an account's transactions from the read model, newest first. */
+export const handler = webHandler(async (event) => {
+  const accountId = parseAccountId(event.pathParameters?.id);
+  const account = accountId ? await loadAccount(accountId) : undefined;
+  if (!account) return notFound();
+  const beforeText = event.queryStringParameters?.before;
+  const beforeVersion = beforeText && /^\d{1,10}$/.test(beforeText) ? Number(beforeText) : undefined;
+  const page = await listTransactions(getPool(), account.id, {
+    limit: TRANSACTIONS_PAGE_SIZE,
+    ...(beforeVersion ? { beforeVersion } : {}),
+  });
+  const base = `/reports/transactions/${account.id}`;
+  return htmlResponse(
+    200,
+    transactionsPage({
+      account,
+      items: page?.items ?? [],
+      pager: {
+        previous: beforeVersion ? base : undefined,
+        previousLabel: '← Newest',
+        next: page?.next ? `${base}?before=${page.next.beforeVersion}` : undefined,
+        nextLabel: 'Older →',
+      },
+    }),
+  );
+}, errorPage);

@@ -1,0 +1,62 @@
+import type { Cents } from '../banking/money';
+
+export interface CommandContext {
+  correlationId: string;
+  causationId?: string;
+  /** `fingerprint` identifies the request (e.g. a hash of method, path and body). */
+  idempotency?: { key: string; fingerprint: string };
+}
+
+/** `replayed`: the stored outcome of an earlier request with the same Idempotency-Key; nothing was done now. */
+export interface Outcome<T> {
+  result: T;
+  replayed: boolean;
+}
+
+export interface OpenAccountInput {
+  accountNumber: string;
+  accountName: string;
+  ownerName: string;
+  initialBalance: Cents;
+  description?: string | undefined;
+}
+
+export interface MoneyInput {
+  amount: Cents;
+  description?: string | undefined;
+}
+
+export interface TransferInput extends MoneyInput {
+  toAccountId: string;
+}
+
+export interface BalanceResult {
+  balance: Cents;
+  version: number;
+}
+
+export interface TransferResult {
+  transferId: string;
+  fromAccountNewBalance: Cents;
+  toAccountNewBalance: Cents;
+}
+
+export interface AccountView {
+  id: string;
+  accountNumber: string;
+  accountName: string;
+  ownerName: string;
+  balance: Cents;
+  version: number;
+  isActive: boolean;
+}
+
+export interface HistoryEntry {
+  /** The event's own id. */
+  id: string;
+  type: string;
+  version: number;
+  timestamp: Date;
+  /** Domain event data; amounts in cents. */
+  data: Record<string, unknown>;
+}

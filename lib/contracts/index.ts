@@ -1,0 +1,3 @@
+export * from './integration-events';
+export * from './mapper';
+export * from './money';

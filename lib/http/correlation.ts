@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { logger } from '../observability/logger';
+import {
+  getHeader,
+  getRequestState,
+  requestMethod,
+  requestPath,
+  setRequestState,
+  type HttpMiddleware,
+  type HttpEvent,
+  type HttpResult,
+} from './request';
+
+export const CORRELATION_HEADER = 'X-Correlation-Id';
+
+// Echoed into a response header and into logs: printable ASCII without spaces, bounded.
+const ACCEPTABLE_ID = /^[\x21-\x7e]{1,128}$/;
+
+export function correlationIdFrom(event: HttpEvent): string {
+  const given = getHeader(event, CORRELATION_HEADER)?.trim();
+  return given && ACCEPTABLE_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * Outermost middleware: takes or makes the correlation id, adds it to every log line of the request, echoes it on
+ * every response (errors included: its onError runs after the problem handler has built the response) and writes
+ * one structured access log line.
+ */
+export function correlation(): HttpMiddleware {
+  const finish = (request: { event: HttpEvent; response: HttpResult | null }): void => {
+    const state = getRequestState(request.event);
+    if (!state || !request.response) return;
+    request.response.headers = { ...request.response.headers, [CORRELATION_HEADER]: state.correlationId };
+    logger.info('HTTP request', {
+      method: requestMethod(request.event),
+      path: requestPath(request.event),
+      routeKey: request.event.routeKey,
+      status: request.response.statusCode,
+      durationMs: Date.now() - state.startedAt,
+    });
+    logger.removeKeys(['correlationId']);
+  };
+  return {
+    before: (request) => {
+      const correlationId = correlationIdFrom(request.event);
+      setRequestState(request.event, { correlationId, startedAt: Date.now() });
+      logger.appendKeys({ correlationId });
+    },
+    after: finish,
+    onError: finish,
+  };
+}

@@ -1,0 +1,90 @@
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import { getConfig } from '../config/env';
+import { logger } from '../observability/logger';
+
+/**
+ * Authentication seam. Locally the broker is plaintext (`KAFKA_AUTH=none`). On MSK with IAM (`KAFKA_AUTH=iam`) the
+ * client speaks TLS + SASL/OAUTHBEARER, with a token signed by the Lambda role: register the token provider once at
+ * start-up (e.g. from `aws-msk-iam-sasl-signer-js`: `generateAuthToken({ region })` → `{ value: token }`) with
+ * `setMskIamTokenProvider`. Nothing else in the code base knows about authentication.
+ */
+export type TokenProvider = () => Promise<{ value: string }>;
+
+let mskIamTokenProvider: TokenProvider | undefined;
+
+export function setMskIamTokenProvider(provider: TokenProvider | undefined): void {
+  mskIamTokenProvider = provider;
+}
+
+export function kafkaAuthOptions(auth: 'none' | 'iam'): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  if (auth === 'none') return {};
+  const provider = mskIamTokenProvider;
+  if (!provider) {
+    throw new Error('KAFKA_AUTH=iam needs an OAUTHBEARER token provider: call setMskIamTokenProvider() at start-up');
+  }
+  const sasl: SASLOptions = { mechanism: 'oauthbearer', oauthBearerProvider: provider };
+  return { ssl: true, sasl };
+}
+
+const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** kafkajs logs through our structured logger; its INFO chatter is demoted to debug. */
+function logCreator() {
+  return ({ level, label, log }: LogEntry) => {
+    const { message, ...extra } = log;
+    const name = LEVEL_NAMES[level] ?? 'debug';
+    const method = name === 'info' ? 'debug' : name;
+    logger[method](`kafkajs ${label}: ${message}`, { kafka: extra });
+  };
+}
+
+export interface KafkaClientOptions {
+  brokers?: string[];
+  clientId?: string;
+  /** ms to establish a TCP connection (kafkajs default 1000). */
+  connectionTimeout?: number;
+  /** ms for a request to the broker (kafkajs default 30000). */
+  requestTimeout?: number;
+  /** client-level retries (kafkajs default 5 with exponential backoff, ~13 s before failing with no broker). */
+  retries?: number;
+  maxRetryTime?: number;
+  initialRetryTime?: number;
+}
+
+/** A new client from config, with overrides (tests point one at a closed port; the nudge uses short timeouts). */
+export function createKafka(options: KafkaClientOptions = {}): Kafka {
+  const config = getConfig();
+  const brokers = options.brokers ?? config.KAFKA_BROKERS;
+  if (!brokers || brokers.length === 0) throw new Error('KAFKA_BROKERS is not set');
+  return new Kafka({
+    clientId: options.clientId ?? config.KAFKA_CLIENT_ID,
+    brokers,
+    ...kafkaAuthOptions(config.KAFKA_AUTH),
+    connectionTimeout: options.connectionTimeout ?? 3_000,
+    requestTimeout: options.requestTimeout ?? 30_000,
+    retry: {
+      retries: options.retries ?? 5,
+      initialRetryTime: options.initialRetryTime ?? 300,
+      maxRetryTime: options.maxRetryTime ?? 30_000,
+    },
+    logLevel: logLevel.WARN,
+    logCreator,
+  });
+}
+
+let shared: Kafka | undefined;
+
+/** The container's client (memoised). Clients are cheap: producers, consumers and admins hold the connections. */
+export function getKafka(): Kafka {
+  shared ??= createKafka();
+  return shared;
+}
+
+export function resetKafkaForTests(): void {
+  shared = undefined;
+}

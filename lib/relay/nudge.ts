@@ -1,0 +1,95 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { logger } from '../observability/logger';
+import { CircuitBreaker } from './circuit-breaker';
+import { createRelay } from './index';
+import type { Relay } from './relay';
+
+/** How long a command waits for its nudge at most. */
+export const NUDGE_BUDGET_MS = 1_000;
+/** How long a nudge's background drain may go on after the command answered. */
+const DRAIN_BUDGET_MS = 5_000;
+const BUSY_RETRIES = 5;
+
+let relay: Relay | undefined;
+let running: Promise<void> | undefined;
+let again = false;
+let breaker = new CircuitBreaker({ baseCooldownMs: 2_000, maxCooldownMs: 60_000 });
+
+function nudgeRelayInstance(): Relay {
+  // Short Kafka timeouts: a nudge must not keep a command waiting when Kafka is slow or gone; the sweep is patient.
+  relay ??= createRelay({
+    kafkaOptions: { connectionTimeout: 1_000, requestTimeout: 5_000, retries: 1, initialRetryTime: 100, maxRetryTime: 1_000 },
+    sendTimeoutMs: 5_000,
+    idleInTransactionTimeoutMs: 10_000,
+  });
+  return relay;
+}
+
+async function drainInBackground(): Promise<void> {
+  try {
+    do {
+      again = false;
+      const current = nudgeRelayInstance();
+      let result = await current.drain({ deadline: Date.now() + DRAIN_BUDGET_MS });
+      // Another relay holds the lease. It drains until idle, but may have taken its last look just before our
+      // commit: try again shortly, a few times, so the event does not wait for the next sweep.
+      for (let attempt = 1; result.stoppedBecause === 'busy' && attempt <= BUSY_RETRIES; attempt += 1) {
+        await delay(40 * attempt);
+        result = await current.drain({ deadline: Date.now() + DRAIN_BUDGET_MS });
+      }
+    } while (again);
+    breaker.recordSuccess();
+  } catch (error) {
+    breaker.recordFailure();
+    logger.warn('Relay nudge failed; the scheduled sweep will deliver the events', {
+      error,
+      breaker: breaker.state,
+    });
+  } finally {
+    running = undefined;
+  }
+}
+
+/**
+ * Called by command handlers right after a successful commit, so the new events reach Kafka within milliseconds
+ * instead of at the next sweep. Never throws, never makes the command wait more than ~1 s: the drain goes on in the
+ * background past that. After a failure (Kafka down) nudges are skipped for a cooldown that doubles per failure up
+ * to a minute (circuit breaker), so commands stay fast while Kafka is away; the scheduled sweep delivers everything,
+ * in order, when it is back. The events are safe either way: they are committed, and the checkpoint only moves
+ * after Kafka acknowledged.
+ */
+export async function nudgeRelay(): Promise<void> {
+  try {
+    if (running) {
+      // A drain is already going on in this container: it will take one more look for our events.
+      again = true;
+    } else {
+      if (!breaker.allows()) return;
+      running = drainInBackground();
+    }
+    const pending = running;
+    if (!pending) return;
+    const budget = new AbortController();
+    await Promise.race([pending, delay(NUDGE_BUDGET_MS, undefined, { signal: budget.signal }).catch(() => undefined)]);
+    budget.abort();
+  } catch (error) {
+    logger.warn('Relay nudge could not start', { error });
+  }
+}
+
+/** Tests: use this relay (or the default again) and a fresh breaker. */
+export function resetNudgeForTests(options: { relay?: Relay; breaker?: CircuitBreaker } = {}): void {
+  relay = options.relay;
+  breaker = options.breaker ?? new CircuitBreaker({ baseCooldownMs: 2_000, maxCooldownMs: 60_000 });
+  running = undefined;
+  again = false;
+}
+
+/** Waits for a background drain started by a nudge (tests, graceful shutdown). */
+export async function settleNudge(): Promise<void> {
+  await running;
+}
+
+export function nudgeBreakerState(): CircuitBreaker['state'] {
+  return breaker.state;
+}

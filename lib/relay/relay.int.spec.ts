@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { freePort } from '../../local/ports';
+import { parseIntegrationEvent, type IntegrationEvent } from '../contracts/integration-events';
+import { createPool } from '../db/pool';
+import { createKafka } from '../kafka/client';
+import { HEADER } from '../kafka/headers';
+import { consumeUntil, type ConsumedMessage } from '../kafka/testing';
+import { ensureTopics } from '../kafka/topics';
+import { createRelay } from './index';
+import { nudgeBreakerState, nudgeRelay, resetNudgeForTests, settleNudge } from './nudge';
+import { relayStatus } from './status';
+import { moveTestMoney, openTestAccount } from './testing';
+
+const kafka = createKafka();
+let pool: Pool;
+
+beforeAll(() => {
+  pool = createPool({ max: 16 });
+});
+
+afterAll(async () => {
+  resetNudgeForTests();
+  await pool.end();
+});
+
+async function freshTopic(label: string): Promise<string> {
+  const topic = `relay-${label}-${randomUUID().slice(0, 8)}`;
+  await ensureTopics({ kafka, topic, deadLetterTopic: `${topic}-dlq`, partitions: 6 });
+  return topic;
+}
+
+function eventsOf(messages: ConsumedMessage[], accountId: string): IntegrationEvent[] {
+  return messages
+    .filter((message) => message.key === accountId)
+    .map((message) => {
+      const parsed = parseIntegrationEvent(JSON.parse(message.value ?? 'null'));
+      if (!parsed.ok) throw new Error(parsed.reason);
+      return parsed.event;
+    });
+}
+
+function expectInOrderOnce(messages: ConsumedMessage[], accountId: string, versions: number): void {
+  const events = eventsOf(messages, accountId);
+  expect(events.map((event) => event.streamVersion)).toEqual(Array.from({ length: versions }, (_, i) => i + 1));
+  expect(new Set(messages.filter((m) => m.key === accountId).map((m) => m.partition)).size).toBe(1);
+  let balance = 0;
+  for (const event of events) {
+    if (event.eventType === 'AccountCreatedEvent') {
+      balance = event.initialBalance;
+    } else {
+      expect(event.previousBalance).toBe(balance);
+      expect(event.newBalance).toBe(balance + event.transaction.amount);
+      balance = event.newBalance;
+    }
+  }
+}
+
+async function streamVersion(accountId: string): Promise<number> {
+  const result = await pool.query<{ version: number }>('SELECT version FROM event_store.streams WHERE stream_id = $1', [
+    accountId,
+  ]);
+  return result.rows[0]?.version ?? 0;
+}
+
+describe('outbox relay', () => {
+  it('given 8 concurrent writers and two competing relays, when everything is relayed, then each account arrives on Kafka once, in version order, on one partition, with headers', async () => {
+    // given
+    const topic = await freshTopic('order');
+    const mine = new Set<string>();
+    const relayFor = () =>
+      createRelay({ kafka, pool, topic, name: topic, batchSize: 40, ensureTopics: false, accepts: (e) => mine.has(e.streamId) });
+    const relays = [relayFor(), relayFor()];
+    const accounts = Array.from({ length: 8 }, () => randomUUID());
+    for (const id of accounts) mine.add(id);
+    await Promise.all(accounts.map((accountId) => openTestAccount(pool, { accountId, initialBalance: 1_000_000 })));
+
+    // when: 8 writers, 25 commands each, on random accounts, while two relays drain concurrently
+    let writing = true;
+    const relaying = relays.map(async (relay) => {
+      while (writing) await relay.drain({ maxPasses: 5 });
+    });
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, writer) => {
+        for (let i = 0; i < 25; i += 1) {
+          const accountId = accounts[(writer * 7 + i * 3) % accounts.length]!;
+          await moveTestMoney(pool, accountId, i % 3 === 0 ? -(i + 1) : 100 + writer);
+        }
+      }),
+    );
+    writing = false;
+    await Promise.all(relaying);
+    await relays[0]!.drain();
+    await relays[1]!.drain();
+
+    // then
+    const versions = new Map(await Promise.all(accounts.map(async (id) => [id, await streamVersion(id)] as const)));
+    const expected = [...versions.values()].reduce((sum, n) => sum + n, 0);
+    expect(expected).toBe(8 + 200);
+    const messages = await consumeUntil(kafka, topic, (seen) => seen.filter((m) => mine.has(m.key ?? '')).length >= expected);
+    expect(messages.filter((m) => mine.has(m.key ?? ''))).toHaveLength(expected);
+    for (const accountId of accounts) expectInOrderOnce(messages, accountId, versions.get(accountId)!);
+
+    const sample = messages.find((m) => m.key === accounts[0])!;
+    expect(sample.headers).toMatchObject({
+      [HEADER.eventType]: 'AccountCreatedEvent',
+      [HEADER.contentType]: 'application/json',
+      [HEADER.schemaVersion]: '1',
+    });
+    expect(sample.headers[HEADER.eventId]).toBe(JSON.parse(sample.value!).eventId);
+    expect(sample.headers[HEADER.correlationId]).toEqual(expect.any(String));
+    expect(sample.headers[HEADER.causationId]).toEqual(expect.any(String));
+  });
+
+  it('given Kafka unreachable while 100 commands run, when Kafka is back, then commands stayed fast and every event is delivered once, in order', async () => {
+    // given a relay pointed at a closed port, used by the commands' nudges
+    const topic = await freshTopic('outage');
+    const accountId = randomUUID();
+    const accepts = (event: { streamId: string }) => event.streamId === accountId;
+    const deadKafka = createKafka({ brokers: [`127.0.0.1:${await freePort()}`], connectionTimeout: 300, retries: 0 });
+    resetNudgeForTests({ relay: createRelay({ kafka: deadKafka, pool, topic, name: topic, ensureTopics: false, accepts }) });
+
+    // when 100 commands run, each nudging the relay after its commit
+    await openTestAccount(pool, { accountId, initialBalance: 50_000 });
+    await nudgeRelay();
+    const nudgeTimes: number[] = [];
+    for (let i = 1; i <= 100; i += 1) {
+      await moveTestMoney(pool, accountId, i % 4 === 0 ? -i : i);
+      const began = Date.now();
+      await nudgeRelay(); // never throws
+      nudgeTimes.push(Date.now() - began);
+    }
+    await settleNudge();
+
+    // then: commands were never held up, the breaker opened, nothing was marked as relayed
+    expect(Math.max(...nudgeTimes)).toBeLessThan(1_200);
+    expect(nudgeBreakerState().consecutiveFailures).toBeGreaterThan(0);
+    const during = await relayStatus(pool, topic);
+    expect(during.eventsRelayed).toBe(0);
+    expect(during.pendingEvents).toBeGreaterThanOrEqual(101);
+
+    // when Kafka is back (a relay with the same checkpoint, on the real broker)
+    const relay = createRelay({ kafka, pool, topic, name: topic, ensureTopics: false, accepts });
+    const drained = await relay.drain();
+    expect(drained.stoppedBecause).toBe('idle');
+
+    // then everything arrives once, in order
+    const messages = await consumeUntil(kafka, topic, (seen) => seen.filter((m) => m.key === accountId).length >= 101);
+    expect(messages.filter((m) => m.key === accountId)).toHaveLength(101);
+    expectInOrderOnce(messages, accountId, 101);
+    const after = await relayStatus(pool, topic);
+    expect(after.eventsRelayed).toBe(101);
+  });
+
+  it('given a healthy broker, when a command nudges the relay, then its event is on Kafka without waiting for a sweep', async () => {
+    const topic = await freshTopic('nudge');
+    const accountId = randomUUID();
+    resetNudgeForTests({
+      relay: createRelay({ kafka, pool, topic, name: topic, ensureTopics: false, accepts: (e) => e.streamId === accountId }),
+    });
+    await openTestAccount(pool, { accountId, initialBalance: 1 });
+    await nudgeRelay();
+    await settleNudge();
+    const status = await relayStatus(pool, topic);
+    expect(status.eventsRelayed).toBe(1);
+    const messages = await consumeUntil(kafka, topic, (seen) => seen.some((m) => m.key === accountId));
+    expectInOrderOnce(messages, accountId, 1);
+  });
+
+  it('given a relay already holding the lease, when another pass starts, then it reports busy and does nothing', async () => {
+    const topic = await freshTopic('lease');
+    const relay = createRelay({ kafka, pool, topic, name: topic, ensureTopics: false, accepts: () => false });
+    await relay.drain(); // creates the checkpoint row
+    const { relayLockKey } = await import('./relay');
+    const holder = await pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [0x52_4c_41_59, relayLockKey(topic)]);
+      await expect(relay.runPass()).resolves.toEqual({ status: 'busy' });
+      await holder.query('ROLLBACK');
+    } finally {
+      holder.release();
+    }
+    await expect(relay.runPass()).resolves.toEqual({ status: 'idle' });
+  });
+});

@@ -1,0 +1,63 @@
+import type { Kafka } from 'kafkajs';
+import { PROJECTOR_CONSUMER_GROUP } from '../../functions/projector/handler';
+import { getConfig } from '../config/env';
+import { getPool } from '../db/pool';
+import { createKafka } from '../kafka/client';
+import { countMessages, fetchConsumerLag, type TopicLag } from '../kafka/offsets';
+import { logger } from '../observability/logger';
+import { projectorStatus, type ProjectorStatus } from '../projections/status';
+import { relayStatus, type RelayStatus } from '../relay/status';
+
+/**
+ * The data of the operations page: the same lib functions GET /api/reports/status reports from (relay checkpoint vs
+ * head, consumer lag per partition, projection progress, dead letters), gathered in one go.
+ */
+export type OpsStatus = {
+  generatedAt: Date;
+  relay: RelayStatus;
+  projector: ProjectorStatus;
+  topic: string;
+  consumerGroup: string;
+  kafka: { available: true; consumer: TopicLag; deadLetters: number } | { available: false; error: string };
+  deadLetterTopic: string;
+};
+
+let kafka: Kafka | undefined;
+
+function statusKafka(): Kafka {
+  // Like the status API: a page must answer quickly when Kafka is away.
+  kafka ??= createKafka({ connectionTimeout: 1_000, requestTimeout: 3_000, retries: 0 });
+  return kafka;
+}
+
+async function kafkaPart(topic: string, deadLetterTopic: string): Promise<OpsStatus['kafka']> {
+  try {
+    const [consumer, deadLetters] = await Promise.all([
+      fetchConsumerLag(statusKafka(), topic, PROJECTOR_CONSUMER_GROUP),
+      countMessages(statusKafka(), deadLetterTopic),
+    ]);
+    return { available: true, consumer, deadLetters };
+  } catch (error) {
+    logger.warn('Operations page: Kafka unavailable', { error: error as Error });
+    return { available: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+export async function loadOpsStatus(): Promise<OpsStatus> {
+  const config = getConfig();
+  const pool = getPool();
+  const [relay, projector, kafkaReport] = await Promise.all([
+    relayStatus(pool, config.KAFKA_TOPIC),
+    projectorStatus(pool),
+    kafkaPart(config.KAFKA_TOPIC, config.KAFKA_DLQ_TOPIC),
+  ]);
+  return {
+    generatedAt: new Date(),
+    relay,
+    projector,
+    topic: config.KAFKA_TOPIC,
+    consumerGroup: PROJECTOR_CONSUMER_GROUP,
+    kafka: kafkaReport,
+    deadLetterTopic: config.KAFKA_DLQ_TOPIC,
+  };
+}

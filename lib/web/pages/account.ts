@@ -1,0 +1,155 @@
+import { eventBadge, pager } from '../components';
+import { formatMoney, formatSignedMoney, timeElement } from '../format';
+import { html, urlPart, type SafeHtml } from '../html';
+import { layout, type Notice } from '../layout';
+import type { AccountSummary, HistoryItem, Pager } from '../view-models';
+import { formErrors, hiddenFields, selectField, textField, type FormState, type SelectOption } from '../widgets';
+
+export type AccountAction = 'deposit' | 'withdraw' | 'transfer';
+export const ACCOUNT_ACTIONS: readonly AccountAction[] = ['deposit', 'withdraw', 'transfer'];
+
+export const ACTION_FIELDS: Readonly<Record<AccountAction, readonly string[]>> = {
+  deposit: ['amount', 'description'],
+  withdraw: ['amount', 'description'],
+  transfer: ['toAccountId', 'amount', 'description'],
+};
+
+export const ACTION_LABELS: Readonly<Record<string, string>> = {
+  toAccountId: 'To account',
+  amount: 'Amount',
+  description: 'Description',
+};
+
+export type AccountPageInput = {
+  account: AccountSummary;
+  history: HistoryItem[];
+  historyPager: Pager;
+  forms: Record<AccountAction, FormState>;
+  idempotencyKeys: Record<AccountAction, string>;
+  transferChoices: SelectOption[];
+  csrfToken: string;
+  notice?: Notice | undefined;
+};
+
+function describe(entry: HistoryItem): string {
+  const { data } = entry;
+  return typeof data.description === 'string' ? data.description : '';
+}
+
+function entryAmount(entry: HistoryItem): number | undefined {
+  const { data, type } = entry;
+  if (type === 'AccountCreated' && typeof data.initialBalance === 'number') return data.initialBalance;
+  if (typeof data.amount !== 'number') return undefined;
+  return type === 'MoneyWithdrawn' ? -data.amount : data.amount;
+}
+
+function counterparty(entry: HistoryItem): SafeHtml | string {
+  const { data } = entry;
+  if (typeof data.counterpartyAccountId !== 'string') return '';
+  const label =
+    typeof data.counterpartyAccountNumber === 'string' ? data.counterpartyAccountNumber : data.counterpartyAccountId;
+  return html`<a href="/accounts/${urlPart(data.counterpartyAccountId)}">${label}</a>`;
+}
+
+function historyTable(input: AccountPageInput): SafeHtml {
+  if (input.history.length === 0) return html`<p class="muted">No events on this page.</p>`;
+  return html`<div class="table-wrap">
+    <table>
+      <caption>
+        Events of this account, newest first
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Version</th>
+          <th scope="col">Event</th>
+          <th scope="col">Date</th>
+          <th scope="col">Description</th>
+          <th scope="col">Counterparty</th>
+          <th scope="col" class="num">Amount</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${input.history.map((entry) => {
+          const amount = entryAmount(entry);
+          const css = amount === undefined ? '' : amount < 0 ? 'debit' : 'credit';
+          return html`<tr>
+            <td class="num">${entry.version}</td>
+            <td>${eventBadge(entry.type, entry.data)}</td>
+            <td>${timeElement(entry.timestamp)}</td>
+            <td class="wrap">${describe(entry)}</td>
+            <td>${counterparty(entry)}</td>
+            <td class="num ${css}">${amount === undefined ? '—' : formatSignedMoney(amount)}</td>
+          </tr>`;
+        })}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+function actionForm(input: AccountPageInput, action: AccountAction, title: string, button: string): SafeHtml {
+  const state = input.forms[action];
+  const field = (name: string) => ({ form: action, name, label: ACTION_LABELS[name] ?? name, state });
+  const id = input.account.id;
+  return html`<section class="card" aria-labelledby="${action}-title">
+    <h2 id="${action}-title">${title}</h2>
+    <form method="post" action="/accounts/${urlPart(id)}/${action}" novalidate>
+      ${formErrors(action, state, ACTION_LABELS)} ${hiddenFields(input.csrfToken, input.idempotencyKeys[action])}
+      ${
+        action === 'transfer'
+          ? selectField({
+              ...field('toAccountId'),
+              required: true,
+              choices: input.transferChoices,
+              emptyLabel: input.transferChoices.length ? 'Choose an account…' : 'No other account yet',
+              hint: 'Accounts from the balances report',
+            })
+          : ''
+      }
+      ${textField({ ...field('amount'), required: true, inputMode: 'decimal', hint: 'e.g. 250.00' })}
+      ${textField({ ...field('description'), maxLength: 200 })}
+      <button type="submit">${button}</button>
+    </form>
+  </section>`;
+}
+
+export function accountPage(input: AccountPageInput): SafeHtml {
+  const { account } = input;
+  return layout({
+    title: `${account.accountName} (${account.accountNumber})`,
+    section: 'none',
+    notice: input.notice,
+    body: html`<h1>${account.accountName}</h1>
+      <section class="card balance-card" aria-label="Balance">
+        <div>
+          <div class="muted">Balance</div>
+          <div class="amount" id="balance">${formatMoney(account.balance)}</div>
+        </div>
+        <dl class="facts">
+          <dt>Account number</dt>
+          <dd class="mono">${account.accountNumber}</dd>
+          <dt>Owner</dt>
+          <dd>${account.ownerName}</dd>
+          <dt>Status</dt>
+          <dd>
+            ${account.isActive ? html`<span class="badge ok">Active</span>` : html`<span class="badge bad">Inactive</span>`}
+          </dd>
+          <dt>Version</dt>
+          <dd>${account.version}</dd>
+          <dt>Account id</dt>
+          <dd class="mono">${account.id}</dd>
+        </dl>
+      </section>
+      <p class="actions">
+        <a href="/reports/transactions/${urlPart(account.id)}">Transactions report</a
+        ><a href="/api/accounts/${urlPart(account.id)}">JSON</a>
+      </p>
+      <div class="grid">
+        ${actionForm(input, 'deposit', 'Deposit', 'Deposit')} ${actionForm(input, 'withdraw', 'Withdraw', 'Withdraw')}
+        ${actionForm(input, 'transfer', 'Transfer', 'Transfer')}
+      </div>
+      <section class="card" aria-labelledby="history-title">
+        <h2 id="history-title">History</h2>
+        ${historyTable(input)} ${pager(input.historyPager, 'History pages')}
+      </section>`,
+  });
+}

@@ -1,0 +1,65 @@
+import { moneyCell, pager } from '../components';
+import { formatMoney, timeElement } from '../format';
+import { html, urlPart, type SafeHtml } from '../html';
+import { layout } from '../layout';
+import type { AccountSummary, Pager, TransactionItem } from '../view-models';
+
+export function transactionsPage(input: {
+  account: AccountSummary;
+  items: readonly TransactionItem[];
+  pager: Pager;
+}): SafeHtml {
+  const { account } = input;
+  return layout({
+    title: `Transactions of ${account.accountNumber}`,
+    section: 'balances',
+    body: html`<h1>Transactions</h1>
+      <section class="card balance-card" aria-label="Account">
+        <div>
+          <div class="muted">${account.accountNumber}</div>
+          <div>
+            <a href="/accounts/${urlPart(account.id)}"><strong>${account.accountName}</strong></a> ·
+            ${account.ownerName}
+          </div>
+        </div>
+        <div>
+          <div class="muted">Balance (event store)</div>
+          <div class="amount">${formatMoney(account.balance)}</div>
+        </div>
+      </section>
+      ${
+        input.items.length === 0
+          ? html`<div class="card">
+              <p>No transactions in the report yet: the read model follows the account within moments.</p>
+            </div>`
+          : html`<div class="table-wrap">
+              <table>
+                <caption>
+                  Transactions from the read model, newest first
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Date</th>
+                    <th scope="col">Description</th>
+                    <th scope="col" class="num">Amount</th>
+                    <th scope="col" class="num">Opening balance</th>
+                    <th scope="col" class="num">Closing balance</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${input.items.map(
+                    (item) =>
+                      html`<tr>
+                        <td>${timeElement(item.date)}</td>
+                        <td class="wrap">${item.description}</td>
+                        ${moneyCell(item.amount, { signed: true })} ${moneyCell(item.openingBalance)}
+                        ${moneyCell(item.closingBalance)}
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`
+      }
+      ${pager(input.pager, 'Transaction pages')}`,
+  });
+}

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { CSRF_COOKIE, CSRF_FIELD, getCsrf, isCrossSiteRequest } from './csrf';
+import { html } from './html';
+import { htmlResponse, isSecureRequest, lowerCaseHeaders, readCookies, type WebEvent, type WebResult } from './http';
+import { layout, notFoundPage } from './layout';
+import { IDEMPOTENCY_FIELD } from './widgets';
+
+/** What a page with forms needs: the CSRF token for its hidden fields and the cookie to set (first visit). */
+export type FormSession = { csrfToken: string; cookies: string[] };
+
+export function formSession(event: WebEvent): FormSession {
+  const csrf = getCsrf();
+  const { nonce, setCookie } = csrf.session(readCookies(event).get(CSRF_COOKIE), { secure: isSecureRequest(event) });
+  return { csrfToken: csrf.tokenFor(nonce), cookies: setCookie ? [setCookie] : [] };
+}
+
+/** Checks a posted form's CSRF token against the cookie, and refuses cross-site posts. */
+export function csrfValid(event: WebEvent, fields: Map<string, string>): boolean {
+  if (isCrossSiteRequest(lowerCaseHeaders(event))) return false;
+  return getCsrf().verify(readCookies(event).get(CSRF_COOKIE), fields.get(CSRF_FIELD));
+}
+
+/** A fresh key for each rendered form: its submit, retried or double-clicked, has one effect. */
+export function newIdempotencyKey(): string {
+  return randomUUID();
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The posted form's idempotency key, namespaced so it can never meet an API client's key. */
+export function postedIdempotencyKey(fields: Map<string, string>): string | undefined {
+  const key = fields.get(IDEMPOTENCY_FIELD);
+  return key && UUID.test(key) ? `web-form:${key.toLowerCase()}` : undefined;
+}
+
+export function notFound(): WebResult {
+  return htmlResponse(404, notFoundPage());
+}
+
+export function forbiddenForm(retryHref: string): WebResult {
+  return htmlResponse(
+    403,
+    layout({
+      title: 'Form expired',
+      section: 'none',
+      body: html`<h1>This form has expired</h1>
+        <div class="card">
+          <p>
+            The form could not be verified (it may be too old, or it was sent from another site). Nothing was changed.
+          </p>
+          <p><a class="button" href="${retryHref}">Reload the form</a></p>
+        </div>`,
+    }),
+  );
+}
+
+export function badForm(status: 413 | 415, reason: string, retryHref: string): WebResult {
+  return htmlResponse(
+    status,
+    layout({
+      title: 'Form not accepted',
+      section: 'none',
+      body: html`<h1>The form was not accepted</h1>
+        <div class="card">
+          <p>${reason}. Nothing was changed.</p>
+          <p><a class="button" href="${retryHref}">Back to the form</a></p>
+        </div>`,
+    }),
+  );
+}

@@ -1,0 +1,50 @@
+/** What the pages show, in cents and Dates; the handlers fill these from lib/accounts and the read models. */
+
+export type AccountSummary = {
+  id: string;
+  accountNumber: string;
+  accountName: string;
+  ownerName: string;
+  balance: number;
+  version: number;
+  isActive: boolean;
+};
+
+export type HistoryItem = {
+  id: string;
+  type: string;
+  version: number;
+  timestamp: Date;
+  data: Record<string, unknown>;
+};
+
+export type BalanceItem = {
+  accountId: string;
+  accountNumber: string;
+  accountName: string;
+  ownerName: string;
+  balance: number;
+  lastUpdated: Date;
+};
+
+export type TransactionItem = {
+  transactionId: string;
+  accountId: string;
+  accountNumber: string;
+  accountName: string;
+  /** signed: credits > 0, debits < 0 */
+  amount: number;
+  openingBalance: number;
+  closingBalance: number;
+  description: string;
+  date: Date;
+};
+
+/** A page of a list: `next`/`previous` are hrefs (already built by the handler) or undefined. */
+export type Pager = {
+  next?: string | undefined;
+  previous?: string | undefined;
+  label?: string | undefined;
+  nextLabel?: string;
+  previousLabel?: string;
+};

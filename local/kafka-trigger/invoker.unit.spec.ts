@@ -1,0 +1,115 @@
+import { buildDeadLetterMessages, DEAD_LETTER_HEADERS } from './dead-letter';
+import { classifyInvokeResponse } from './invoker';
+import { lambdaEndpoint } from './plugin';
+import { record } from './testing/fixtures';
+
+describe('classifyInvokeResponse', () => {
+  it('given 200 with a JSON body, when classified, then it is the response payload', () => {
+    expect(classifyInvokeResponse({ status: 200, functionError: null, errorType: null, body: '{"batchItemFailures":[]}' })).toEqual({
+      kind: 'ok',
+      payload: { batchItemFailures: [] },
+    });
+  });
+
+  it('given 200 with an empty body (handler returned nothing), when classified, then the payload is undefined', () => {
+    expect(classifyInvokeResponse({ status: 200, functionError: null, errorType: null, body: '' })).toEqual({
+      kind: 'ok',
+      payload: undefined,
+    });
+  });
+
+  it('given X-Amz-Function-Error, when classified, then it is a function error with the payload error type and message', () => {
+    const result = classifyInvokeResponse({
+      status: 200,
+      functionError: 'Unhandled',
+      errorType: null,
+      body: JSON.stringify({ errorType: 'Error', errorMessage: 'db down', trace: ['at x'] }),
+    });
+
+    expect(result.kind).toBe('function-error');
+    expect(result.kind === 'function-error' && [result.error.errorType, result.error.errorMessage]).toEqual(['Error', 'db down']);
+  });
+
+  it('given an error object payload without the header, when classified, then it is a function error too', () => {
+    const result = classifyInvokeResponse({
+      status: 200,
+      functionError: null,
+      errorType: null,
+      body: JSON.stringify({ errorType: 'TypeError', errorMessage: 'x is undefined' }),
+    });
+
+    expect(result.kind).toBe('function-error');
+  });
+
+  it('given a payload that merely contains errorType among other fields, when classified, then it is a normal response', () => {
+    const body = JSON.stringify({ errorType: 'x', errorMessage: 'y', batchItemFailures: [] });
+
+    expect(classifyInvokeResponse({ status: 200, functionError: null, errorType: null, body }).kind).toBe('ok');
+  });
+
+  it('given 404 ResourceNotFoundException, when classified, then the invocation was not made (retried, not counted)', () => {
+    const result = classifyInvokeResponse({
+      status: 404,
+      functionError: null,
+      errorType: 'ResourceNotFoundException',
+      body: JSON.stringify({ Message: 'Function not found: x', Type: 'User' }),
+    });
+
+    expect(result).toEqual({ kind: 'unavailable', message: 'HTTP 404 ResourceNotFoundException Function not found: x' });
+  });
+
+  it('given 413, when classified, then it is a function error (it can never succeed)', () => {
+    expect(classifyInvokeResponse({ status: 413, functionError: null, errorType: null, body: '' }).kind).toBe('function-error');
+  });
+});
+
+describe('lambdaEndpoint', () => {
+  it('given nothing configured, when resolved, then it is localhost:3002', () => {
+    expect(lambdaEndpoint({}, undefined, {}).baseUrl).toBe('http://localhost:3002');
+  });
+
+  it('given CLI, custom and env values, when resolved, then the CLI option wins, then custom, then LAMBDA_PORT', () => {
+    expect(lambdaEndpoint({ lambdaPort: '3102' }, { lambdaPort: '3202' }, { LAMBDA_PORT: '3302' }).port).toBe(3102);
+    expect(lambdaEndpoint({}, { lambdaPort: '3202', host: '127.0.0.1' }, { LAMBDA_PORT: '3302' }).baseUrl).toBe('http://127.0.0.1:3202');
+    expect(lambdaEndpoint({}, {}, { LAMBDA_PORT: '3302' }).port).toBe(3302);
+  });
+
+  it('given a wildcard host, when resolved, then loopback is used', () => {
+    expect(lambdaEndpoint({ host: '0.0.0.0' }, undefined, {}).host).toBe('127.0.0.1');
+  });
+});
+
+describe('buildDeadLetterMessages', () => {
+  it('given a failed record, when built, then it keeps key, value and headers and adds the failure and source headers', () => {
+    const failed = record(2, 17, {
+      topic: 'banking-events',
+      timestamp: 1_700_000_000_000,
+      headers: [
+        ['event-type', Buffer.from('MoneyDeposited')],
+        ['event-type', Buffer.from('dup')],
+      ],
+    });
+
+    const [message] = buildDeadLetterMessages(
+      [failed],
+      { reason: 'FunctionError', errorType: 'Error', errorMessage: 'boom', attempts: 4 },
+      { functionName: 'svc-projector', consumerGroupId: 'g', eventSourceArn: 'arn:aws:kafka:x' },
+      new Date('2026-01-01T00:00:00Z'),
+    );
+
+    expect(message!.key).toEqual(failed.key);
+    expect(message!.value).toEqual(failed.value);
+    const text = (name: string): string => (message!.headers![name] as Buffer).toString();
+    expect(message!.headers!['event-type']).toEqual([Buffer.from('MoneyDeposited'), Buffer.from('dup')]);
+    expect(text(DEAD_LETTER_HEADERS.reason)).toBe('FunctionError');
+    expect(text(DEAD_LETTER_HEADERS.errorType)).toBe('Error');
+    expect(text(DEAD_LETTER_HEADERS.errorMessage)).toBe('boom');
+    expect(text(DEAD_LETTER_HEADERS.attempts)).toBe('4');
+    expect(text(DEAD_LETTER_HEADERS.sourceTopic)).toBe('banking-events');
+    expect(text(DEAD_LETTER_HEADERS.sourcePartition)).toBe('2');
+    expect(text(DEAD_LETTER_HEADERS.sourceOffset)).toBe('17');
+    expect(text(DEAD_LETTER_HEADERS.sourceTimestamp)).toBe('1700000000000');
+    expect(text(DEAD_LETTER_HEADERS.functionName)).toBe('svc-projector');
+    expect(text(DEAD_LETTER_HEADERS.failedAt)).toBe('2026-01-01T00:00:00.000Z');
+  });
+});

