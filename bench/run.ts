@@ -15,6 +15,7 @@ import { provisionServices } from '../local/services';
 import { readBenchConfig } from './harness/config';
 import { createBenchDatabase } from './harness/database';
 import { machineFacts } from './harness/machine';
+import { stockTypes } from './harness/pg-types';
 import { progress } from './harness/progress';
 import { renderHeader, renderTable, writeReport, type Row } from './harness/report';
 import { findPgbench } from './runners/pgbench';
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
 
     const { createPool } = await import('../lib/db/pool');
     const { migrate } = await import('../lib/db/migrate');
-    const pool = createPool({ max: config.poolSize, application_name: 'ledgerline-bench' });
+    const pool = createPool({ max: config.poolSize, application_name: 'ledgerline-bench', types: stockTypes });
     cleanups.push(() => pool.end());
     await migrate(pool);
     const emmettPool = new Pool({ connectionString: db.url, max: config.poolSize, application_name: 'emmett-bench' });
@@ -92,8 +93,11 @@ async function main(): Promise<void> {
       emmett,
       pgbench,
       kafkaBrokers: services.kafkaBrokers,
+      runId,
+      topics: [],
       notes: [],
     };
+    cleanups.push(() => deleteTopics(ctx.topics));
     const rows: Row[] = [];
     for (const step of STEPS.filter((s) => config.scenarios.has(s.scenario))) {
       const t0 = Date.now();
@@ -116,6 +120,22 @@ async function main(): Promise<void> {
     progress(`wrote ${path.relative(process.cwd(), RESULTS)}`);
   } finally {
     await cleanup();
+  }
+}
+
+/** Deletes the topics this run created (its own names only), so that repeated runs leave the broker as it was. */
+async function deleteTopics(topics: string[]): Promise<void> {
+  if (topics.length === 0) return;
+  const { createKafka } = await import('../lib/kafka/client');
+  const admin = createKafka({ clientId: 'ledgerline-bench-cleanup', retries: 2 }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const ours = [...new Set(topics)].filter((topic) => existing.has(topic));
+    if (ours.length > 0) await admin.deleteTopics({ topics: ours, timeout: 10_000 });
+    progress(`deleted ${ours.length} Kafka topics`);
+  } finally {
+    await admin.disconnect();
   }
 }
 

@@ -54,17 +54,50 @@ function install(): void {
     for (const [pid, signal] of pids) signalQuietly(pid, signal);
   });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      if (stopping) {
-        // A second Ctrl-C: the user is out of patience.
-        for (const pid of pids.keys()) signalQuietly(pid, 'SIGKILL');
-        process.exit(exitCodeAfterSignal(signal));
-      }
-      stopping = true;
-      log(`${signal}: stopping local services…`);
-      void stopAll().finally(() => process.exit(exitCodeAfterSignal(signal)));
-    });
+    process.on(signal, () => shutDownAndExit(signal, exitCodeAfterSignal(signal)));
   }
+}
+
+function shutDownAndExit(reason: string, exitCode: number): void {
+  if (stopping) {
+    // A second Ctrl-C: the user is out of patience.
+    for (const pid of pids.keys()) signalQuietly(pid, 'SIGKILL');
+    process.exit(exitCode);
+  }
+  stopping = true;
+  log(`${reason}: stopping local services…`);
+  void stopAll().finally(() => process.exit(exitCode));
+}
+
+/**
+ * `kill <npm pid>` does not reach us: npm forwards SIGTERM to its `sh -c`, which dies without passing it on, and
+ * `tsx` plus this process would live on as orphans. So a long-running entry point also stops when a process between
+ * it and npm (inclusive) is gone; without npm, when its direct parent is. Nothing above npm is watched, so
+ * `nohup npm start &` still outlives its shell.
+ */
+export function stopWhenLauncherExits(intervalMs = 1_000): void {
+  const chain: number[] = [];
+  let npmFound = false;
+  for (let pid = process.ppid; pid > 1 && chain.length < 4 && !npmFound;) {
+    chain.push(pid);
+    const parent = describe(pid);
+    npmFound = /(^|\/)npm(-cli\.js)?( |$)/.test(parent.command);
+    pid = parent.ppid;
+  }
+  const watched = npmFound ? chain : chain.slice(0, 1);
+  const timer = setInterval(() => {
+    const gone = watched.find((pid) => !isAlive(pid));
+    if (gone === undefined) return;
+    clearInterval(timer);
+    shutDownAndExit(`launching process ${gone} exited`, 1);
+  }, intervalMs);
+  timer.unref();
+}
+
+function describe(pid: number): { ppid: number; command: string } {
+  const result = spawnSync('ps', ['-o', 'ppid=,args=', '-p', String(pid)], { encoding: 'utf8' });
+  const match = /^\s*(\d+)\s+(.*)$/.exec(result.status === 0 ? result.stdout.trim() : '');
+  return { ppid: Number(match?.[1] ?? 0), command: match?.[2] ?? '' };
 }
 
 export function signalQuietly(pid: number, signal: NodeJS.Signals): void {

@@ -1,6 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { GiveUp, killOnExit, log, onShutdown, setExitCodeAfterSignal, stopAll, waitUntil } from './lifecycle';
+import {
+  GiveUp,
+  killOnExit,
+  log,
+  onShutdown,
+  setExitCodeAfterSignal,
+  stopAll,
+  stopWhenLauncherExits,
+  waitUntil,
+} from './lifecycle';
 import { assertPortFree } from './ports';
 import { provisionServices } from './services';
 
@@ -15,6 +24,7 @@ const REPO_ROOT = path.resolve(__dirname, '..');
 async function main(): Promise<void> {
   const began = Date.now();
   setExitCodeAfterSignal(() => 0); // a Ctrl-C'd dev server that shut down cleanly is not an npm error
+  stopWhenLauncherExits();
   const httpPort = port('PORT', 3000);
   const lambdaPort = port('LAMBDA_PORT', 3002);
   await assertPortFree(httpPort, 'HTTP API', 'Set PORT to another port.');

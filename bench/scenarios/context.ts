@@ -16,6 +16,12 @@ export interface BenchContext {
   emmett: PostgresEventStore;
   pgbench: Pgbench | null;
   kafkaBrokers: string[];
+  /** A unique suffix for this run's topics, relay names and consumer groups. */
+  runId: string;
+  /** Kafka topics this run created (deleted at the end). */
+  topics: string[];
+  /** The stored history of scenario 5 once built (see dataset.ts). */
+  history?: { events: number; accounts: number };
   notes: string[];
 }
 

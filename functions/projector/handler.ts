@@ -9,18 +9,32 @@ import { projectRecords } from '../../lib/projections/projector';
 
 export const PROJECTOR_CONSUMER_GROUP = 'ledgerline-projector';
 
-let deadLetter: DeadLetterSink | undefined;
+let deadLetter: (DeadLetterSink & { close: () => Promise<void> }) | undefined;
 
 function deadLetterSink(): DeadLetterSink {
   if (!deadLetter) {
     const config = getConfig();
-    const sink = kafkaDeadLetterSink({ kafka: getKafka(), topic: config.KAFKA_DLQ_TOPIC, consumer: PROJECTOR_CONSUMER_GROUP });
-    deadLetter = async (letters) => {
-      await ensureTopicsOnce();
-      await sink(letters);
-    };
+    const sink = kafkaDeadLetterSink({
+      kafka: getKafka(),
+      topic: config.KAFKA_DLQ_TOPIC,
+      consumer: PROJECTOR_CONSUMER_GROUP,
+    });
+    deadLetter = Object.assign(
+      async (letters: Parameters<DeadLetterSink>[0]) => {
+        await ensureTopicsOnce();
+        await sink(letters);
+      },
+      { close: sink.close },
+    );
   }
   return deadLetter;
+}
+
+/** Disconnects the dead-letter producer (tests, local shutdown). */
+export async function disposeProjector(): Promise<void> {
+  const current = deadLetter;
+  deadLetter = undefined;
+  await current?.close();
 }
 
 /**

@@ -15,7 +15,10 @@ const DEFAULT_BUDGET_MS = 50_000;
  * is already draining: nothing to do. Errors are logged and rethrown (the invocation shows as failed; the next
  * sweep starts again from the unchanged checkpoint).
  */
-export async function handler(_event?: ScheduledEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<DrainResult> {
+export async function handler(
+  _event?: ScheduledEvent,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<DrainResult> {
   relay ??= createRelay();
   const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS + SAFETY_MARGIN_MS;
   const deadline = Date.now() + Math.max(1_000, remaining - SAFETY_MARGIN_MS);

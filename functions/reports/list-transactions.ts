@@ -3,12 +3,7 @@ import { httpHandler } from '../../lib/http/handler';
 import { jsonResponse, money } from '../../lib/http/json';
 import { listTransactions } from '../../lib/projections/queries';
 import { nextPageHeaders } from './paging';
-import {
-  encodeCursor,
-  listTransactionsQuerySchema,
-  reportAccountNotFound,
-  transactionsPathSchema,
-} from './schemas';
+import { encodeCursor, listTransactionsQuerySchema, reportAccountNotFound, transactionsPathSchema } from './schemas';
 
 /**
  * GET /api/reports/transactions/{accountId}?limit=100&offset=0 (or &cursor=...) → the account's transactions, newest

@@ -31,7 +31,10 @@ function cursorParam<T>(shape: z.ZodType<T>) {
     } catch {
       // fall through
     }
-    ctx.addIssue({ code: 'custom', message: 'cursor is not valid: use the value of the previous page\'s X-Next-Cursor' });
+    ctx.addIssue({
+      code: 'custom',
+      message: "cursor is not valid: use the value of the previous page's X-Next-Cursor",
+    });
     return z.NEVER;
   });
 }

@@ -14,7 +14,13 @@ let kafka: Kafka | undefined;
 
 // A status page must answer quickly when Kafka is away: short timeouts, no retries.
 function statusKafka(): Kafka {
-  kafka ??= createKafka({ connectionTimeout: 1_000, requestTimeout: 3_000, retries: 0 });
+  kafka ??= createKafka({
+    connectionTimeout: 1_000,
+    requestTimeout: 3_000,
+    retries: 1,
+    initialRetryTime: 100,
+    maxRetryTime: 500,
+  });
   return kafka;
 }
 
@@ -24,7 +30,11 @@ async function kafkaStatus(topic: string, deadLetterTopic: string) {
       fetchConsumerLag(statusKafka(), topic, PROJECTOR_CONSUMER_GROUP),
       countMessages(statusKafka(), deadLetterTopic),
     ]);
-    return { available: true as const, consumer: lag satisfies TopicLag, deadLetter: { topic: deadLetterTopic, count: deadLetters } };
+    return {
+      available: true as const,
+      consumer: lag satisfies TopicLag,
+      deadLetter: { topic: deadLetterTopic, count: deadLetters },
+    };
   } catch (error) {
     logger.warn('Status: Kafka unavailable', { error });
     return {

@@ -45,6 +45,9 @@ const STORE = {
  * wait for it; if it committed, IdempotencyRaceError (the caller retries and then replays it).
  */
 export async function storeResult(tx: Tx, record: IdempotencyRecord, result: unknown): Promise<void> {
-  const inserted = await tx.query({ ...STORE, values: [SCOPE, record.key, record.fingerprint, JSON.stringify(result)] });
+  const inserted = await tx.query({
+    ...STORE,
+    values: [SCOPE, record.key, record.fingerprint, JSON.stringify(result)],
+  });
   if (inserted.rowCount !== 1) throw new IdempotencyRaceError(record.key);
 }

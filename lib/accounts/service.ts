@@ -120,7 +120,10 @@ export function createAccountService({ pool, snapshotEvery, maxRetries = MAX_RET
    * The account now, or as it was at `version` / at the instant `asOf`. Null when it did not exist then (also for a
    * version it never reached).
    */
-  async function getAccount(accountId: string, at: { asOf?: Date; version?: number } = {}): Promise<AccountView | null> {
+  async function getAccount(
+    accountId: string,
+    at: { asOf?: Date; version?: number } = {},
+  ): Promise<AccountView | null> {
     const state = await loadAccount(pool, accountId, {
       ...(at.version === undefined ? {} : { toVersion: at.version }),
       ...(at.asOf === undefined ? {} : { until: at.asOf }),
@@ -177,7 +180,10 @@ function service(): AccountService {
 
 export const openAccount: AccountService['openAccount'] = (input, ctx) => service().openAccount(input, ctx);
 export const deposit: AccountService['deposit'] = (accountId, input, ctx) => service().deposit(accountId, input, ctx);
-export const withdraw: AccountService['withdraw'] = (accountId, input, ctx) => service().withdraw(accountId, input, ctx);
-export const transfer: AccountService['transfer'] = (accountId, input, ctx) => service().transfer(accountId, input, ctx);
+export const withdraw: AccountService['withdraw'] = (accountId, input, ctx) =>
+  service().withdraw(accountId, input, ctx);
+export const transfer: AccountService['transfer'] = (accountId, input, ctx) =>
+  service().transfer(accountId, input, ctx);
 export const getAccount: AccountService['getAccount'] = (accountId, at) => service().getAccount(accountId, at);
-export const getHistory: AccountService['getHistory'] = (accountId, options) => service().getHistory(accountId, options);
+export const getHistory: AccountService['getHistory'] = (accountId, options) =>
+  service().getHistory(accountId, options);

@@ -96,9 +96,9 @@ describe('domain event → integration event', () => {
       }),
     );
     version = 5;
-    expect(() => mapToIntegrationEvent(created.facts, stored('MoneyDeposited', { amount: 1, description: 'x' }))).toThrow(
-      /expected stream version 2/,
-    );
+    expect(() =>
+      mapToIntegrationEvent(created.facts, stored('MoneyDeposited', { amount: 1, description: 'x' })),
+    ).toThrow(/expected stream version 2/);
   });
 
   it('given an unknown domain event or schema version, when mapped, then it fails (never skipped)', () => {

@@ -53,7 +53,11 @@ describe('appendToStreams', () => {
 
     const [result] = await appendToStreams(pool, [append(streamId, 'no_stream', 3)]);
 
-    expect(result).toEqual({ streamId, nextExpectedVersion: 3, positions: [expect.any(String), expect.any(String), expect.any(String)] });
+    expect(result).toEqual({
+      streamId,
+      nextExpectedVersion: 3,
+      positions: [expect.any(String), expect.any(String), expect.any(String)],
+    });
     const positions = result!.positions.map(BigInt);
     expect(positions[0]! < positions[1]! && positions[1]! < positions[2]!).toBe(true);
     const events = await readStream(pool, streamId);
@@ -218,7 +222,10 @@ describe('appendToStreams', () => {
         withTransaction(pool, async (tx) => {
           const pair = i % 2 === 0 ? [a, b] : [b, a];
           await lockStreams(tx, pair);
-          return appendToStreams(tx, pair.map((streamId) => append(streamId, 'any')));
+          return appendToStreams(
+            tx,
+            pair.map((streamId) => append(streamId, 'any')),
+          );
         }),
       ),
     );
@@ -442,7 +449,7 @@ describe('readAll', () => {
     const delivered: StoredEvent[] = [];
     const reader = (async () => {
       let checkpoint = start;
-      const deadline = Date.now() + 120_000;
+      const deadline = Date.now() + 40_000; // below the jest timeout: a miss fails on the counts below
       while (delivered.length < expectedTotal && Date.now() < deadline) {
         const batch = await readAll(pool, { after: checkpoint, limit: 50 });
         delivered.push(...batch.events.filter((e) => e.streamId.startsWith(prefix)));

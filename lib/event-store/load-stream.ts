@@ -61,7 +61,12 @@ export async function loadStream<State = JsonObject>(
   const events: StoredEvent[] = [];
   for (const row of result.rows) {
     if (row.is_snapshot) {
-      snapshot = { streamId, version: row.stream_version, schemaVersion: snapshotSchemaVersion, state: row.data as State };
+      snapshot = {
+        streamId,
+        version: row.stream_version,
+        schemaVersion: snapshotSchemaVersion,
+        state: row.data as State,
+      };
     } else {
       events.push(toStoredEvent(row));
     }

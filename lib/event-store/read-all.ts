@@ -24,8 +24,9 @@ const READ_ALL = {
   name: 'event_store.read_all',
   text: `SELECT ${EVENT_COLUMNS}
            FROM event_store.events
-          WHERE global_position > $2::bigint AND $1::xid8 IS NOT NULL
-          ORDER BY global_position
+          WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+            AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          ORDER BY transaction_id, global_position
           LIMIT $3`,
 };
 

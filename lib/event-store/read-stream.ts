@@ -25,7 +25,11 @@ const READ_STREAM = {
 };
 
 /** A stream's events in version order; [] for an unknown stream. One statement: no transaction needed. */
-export async function readStream(db: Queryable, streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+export async function readStream(
+  db: Queryable,
+  streamId: string,
+  options: ReadStreamOptions = {},
+): Promise<StoredEvent[]> {
   const { fromVersion = 1, toVersion = MAX_STREAM_VERSION, until = null, limit = null } = options;
   const result = await db.query<EventRow>({
     ...READ_STREAM,

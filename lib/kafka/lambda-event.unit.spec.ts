@@ -3,7 +3,15 @@ import { decodeLambdaKafkaEvent, encodeLambdaKafkaEvent, MalformedKafkaEventErro
 describe('Lambda Kafka event codec', () => {
   it('given records of several partitions, when encoded and decoded, then keys, values, headers and coordinates survive', () => {
     const event = encodeLambdaKafkaEvent([
-      { topic: 't', partition: 0, offset: 5, key: 'k1', value: '{"a":1}', headers: { 'event-type': 'X' }, timestamp: 7 },
+      {
+        topic: 't',
+        partition: 0,
+        offset: 5,
+        key: 'k1',
+        value: '{"a":1}',
+        headers: { 'event-type': 'X' },
+        timestamp: 7,
+      },
       { topic: 't', partition: 3, offset: 9, key: null, value: null },
       { topic: 't', partition: 0, offset: 6, value: Buffer.from([0xff, 0x00]) },
     ]);

@@ -27,12 +27,14 @@ export async function fetchConsumerLag(kafka: Kafka, topic: string, groupId: str
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const [topicOffsets, groupOffsets] = await Promise.all([
-      admin.fetchTopicOffsets(topic),
-      admin.fetchOffsets({ groupId, topics: [topic] }),
-    ]);
+    // One after the other: concurrent requests on a fresh admin race its metadata load.
+    const topicOffsets = await admin.fetchTopicOffsets(topic);
+    const groupOffsets = await admin.fetchOffsets({ groupId, topics: [topic] });
     const committed = new Map(
-      (groupOffsets.find((entry) => entry.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]),
+      (groupOffsets.find((entry) => entry.topic === topic)?.partitions ?? []).map((p) => [
+        p.partition,
+        Number(p.offset),
+      ]),
     );
     const partitions = topicOffsets
       .map((p): PartitionLag => {

@@ -4,7 +4,11 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 /** Polls until `probe` returns a value other than undefined (or throws the last failure after `timeoutMs`). */
 export async function pollUntil<T>(
   probe: () => Promise<T | undefined> | T | undefined,
-  { timeoutMs = 30_000, intervalMs = 100, what = 'condition' }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+  {
+    timeoutMs = 30_000,
+    intervalMs = 100,
+    what = 'condition',
+  }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

@@ -105,9 +105,7 @@ export interface AccountPlan<T> {
 export function planAccount<T>(lastApplied: number, candidates: Candidate<T>[]): AccountPlan<T> {
   const plan: AccountPlan<T> = { apply: [], park: [], skip: [], conflicts: [], lastApplied };
   const byVersion = new Map<number, Candidate<T>>();
-  const ordered = [...candidates].sort((a, b) =>
-    a.origin === b.origin ? 0 : a.origin === 'parked' ? -1 : 1,
-  );
+  const ordered = [...candidates].sort((a, b) => (a.origin === b.origin ? 0 : a.origin === 'parked' ? -1 : 1));
   for (const candidate of ordered) {
     const version = candidate.event.streamVersion;
     if (version <= lastApplied) {

@@ -99,10 +99,7 @@ describe('per-account ordering plan', () => {
               applied.push(candidate.event.streamVersion);
             }
             lastApplied = plan.lastApplied;
-            parked = [
-              ...parked.filter((event) => event.streamVersion > lastApplied),
-              ...plan.park.map((c) => c.event),
-            ];
+            parked = [...parked.filter((event) => event.streamVersion > lastApplied), ...plan.park.map((c) => c.event)];
           }
           expect(applied).toEqual(long.map((event) => event.streamVersion));
           expect(row?.balance).toBe(100 + 5 - 3 + 7 + 11 - 13 + 17 + 19 - 23);

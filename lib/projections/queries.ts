@@ -80,7 +80,8 @@ export async function listBalances(
   const last = items.at(-1);
   return {
     items,
-    next: result.rows.length > options.limit && last ? { accountName: last.accountName, accountId: last.accountId } : null,
+    next:
+      result.rows.length > options.limit && last ? { accountName: last.accountName, accountId: last.accountId } : null,
   };
 }
 

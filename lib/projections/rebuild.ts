@@ -93,7 +93,12 @@ export async function rebuildReadModels(pool: Pool, options: RebuildOptions = {}
         );
         return extra;
       });
-      const result = { events: done + caughtUp, accounts: facts.size, durationMs: Date.now() - started, through: checkpoint };
+      const result = {
+        events: done + caughtUp,
+        accounts: facts.size,
+        durationMs: Date.now() - started,
+        through: checkpoint,
+      };
       report({ phase: 'done', done: result.events, total: Math.max(total, result.events) });
       logger.info('Read models rebuilt', { ...result, target });
       return result;

@@ -51,7 +51,12 @@ export async function projectorStatus(db: Pool | PoolClient, schema?: string): P
   const applied = Number(progress.rows[0]?.applied ?? 0);
   const inStore = Number(store.rows[0]?.events ?? 0);
   const last = progress.rows[0]?.last ?? null;
-  const common = { eventsApplied: applied, eventsInStore: inStore, behind: Math.max(0, inStore - applied), lastAppliedAt: last };
+  const common = {
+    eventsApplied: applied,
+    eventsInStore: inStore,
+    behind: Math.max(0, inStore - applied),
+    lastAppliedAt: last,
+  };
   const rebuildRow = rebuild.rows[0];
   return {
     projections: [
@@ -62,7 +67,11 @@ export async function projectorStatus(db: Pool | PoolClient, schema?: string): P
     parkedEvents: Number(parked.rows[0]?.count ?? 0),
     oldestParkedAt: parked.rows[0]?.oldest ?? null,
     lastRebuild: rebuildRow
-      ? { rebuiltAt: rebuildRow.rebuilt_at, events: Number(rebuildRow.events), durationMs: Number(rebuildRow.duration_ms) }
+      ? {
+          rebuiltAt: rebuildRow.rebuilt_at,
+          events: Number(rebuildRow.events),
+          durationMs: Number(rebuildRow.duration_ms),
+        }
       : null,
   };
 }

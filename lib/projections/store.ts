@@ -143,7 +143,11 @@ export async function applyEvents(
       `UPDATE ${t.progress} AS p SET last_applied_version = u.version, last_event_id = u.event_id, updated_at = now()
          FROM unnest($1::uuid[], $2::int[], $3::uuid[]) AS u(account_id, version, event_id)
         WHERE p.account_id = u.account_id`,
-      [progressWrites.map((p) => p.accountId), progressWrites.map((p) => p.version), progressWrites.map((p) => p.eventId)],
+      [
+        progressWrites.map((p) => p.accountId),
+        progressWrites.map((p) => p.version),
+        progressWrites.map((p) => p.eventId),
+      ],
     );
     await tx.query(
       `DELETE FROM ${t.parked} AS p USING unnest($1::uuid[], $2::int[]) AS u(account_id, version)

@@ -8,7 +8,15 @@ import { ProducerHandle } from './producer-handle';
 import { Relay, type RelayOptions } from './relay';
 
 export { ProducerHandle } from './producer-handle';
-export { ACCOUNT_STREAM_TYPE, Relay, relayLockKey, toMessage, type DrainResult, type PassResult, type RelayOptions } from './relay';
+export {
+  ACCOUNT_STREAM_TYPE,
+  Relay,
+  relayLockKey,
+  toMessage,
+  type DrainResult,
+  type PassResult,
+  type RelayOptions,
+} from './relay';
 
 export interface CreateRelayOptions {
   pool?: Pool;
@@ -32,7 +40,10 @@ export function createRelay(options: CreateRelayOptions = {}): Relay {
   const topic = options.topic ?? config.KAFKA_TOPIC;
   return new Relay({
     pool: options.pool ?? getPool(),
-    producer: new ProducerHandle(kafka, options.kafkaOptions?.retries === undefined ? undefined : { retries: options.kafkaOptions.retries }),
+    producer: new ProducerHandle(
+      kafka,
+      options.kafkaOptions?.retries === undefined ? undefined : { retries: options.kafkaOptions.retries },
+    ),
     topic,
     ...(options.name !== undefined && { name: options.name }),
     ...(options.batchSize !== undefined && { batchSize: options.batchSize }),

@@ -18,7 +18,13 @@ let breaker = new CircuitBreaker({ baseCooldownMs: 2_000, maxCooldownMs: 60_000 
 function nudgeRelayInstance(): Relay {
   // Short Kafka timeouts: a nudge must not keep a command waiting when Kafka is slow or gone; the sweep is patient.
   relay ??= createRelay({
-    kafkaOptions: { connectionTimeout: 1_000, requestTimeout: 5_000, retries: 1, initialRetryTime: 100, maxRetryTime: 1_000 },
+    kafkaOptions: {
+      connectionTimeout: 1_000,
+      requestTimeout: 5_000,
+      retries: 1,
+      initialRetryTime: 100,
+      maxRetryTime: 1_000,
+    },
     sendTimeoutMs: 5_000,
     idleInTransactionTimeoutMs: 10_000,
   });
@@ -77,8 +83,10 @@ export async function nudgeRelay(): Promise<void> {
   }
 }
 
-/** Tests: use this relay (or the default again) and a fresh breaker. */
+/** Tests: use this relay (or the default again) and a fresh breaker. The previous relay is closed. */
 export function resetNudgeForTests(options: { relay?: Relay; breaker?: CircuitBreaker } = {}): void {
+  const previous = relay;
+  if (previous && previous !== options.relay) void previous.close();
   relay = options.relay;
   breaker = options.breaker ?? new CircuitBreaker({ baseCooldownMs: 2_000, maxCooldownMs: 60_000 });
   running = undefined;
@@ -92,4 +100,12 @@ export async function settleNudge(): Promise<void> {
 
 export function nudgeBreakerState(): CircuitBreaker['state'] {
   return breaker.state;
+}
+
+/** Waits for a running drain, then disconnects the nudge relay's producer (tests' afterAll, local shutdown). */
+export async function disposeNudge(): Promise<void> {
+  await running;
+  const current = relay;
+  relay = undefined;
+  await current?.close();
 }

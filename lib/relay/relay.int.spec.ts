@@ -7,20 +7,27 @@ import { createKafka } from '../kafka/client';
 import { HEADER } from '../kafka/headers';
 import { consumeUntil, type ConsumedMessage } from '../kafka/testing';
 import { ensureTopics } from '../kafka/topics';
-import { createRelay } from './index';
+import { createRelay, type Relay } from './index';
 import { nudgeBreakerState, nudgeRelay, resetNudgeForTests, settleNudge } from './nudge';
 import { relayStatus } from './status';
 import { moveTestMoney, openTestAccount } from './testing';
 
 const kafka = createKafka();
 let pool: Pool;
+const relays: Relay[] = [];
+function track(relay: Relay): Relay {
+  relays.push(relay);
+  return relay;
+}
 
 beforeAll(() => {
   pool = createPool({ max: 16 });
 });
 
 afterAll(async () => {
+  await settleNudge();
   resetNudgeForTests();
+  await Promise.all(relays.map((relay) => relay.close()));
   await pool.end();
 });
 
@@ -69,7 +76,17 @@ describe('outbox relay', () => {
     const topic = await freshTopic('order');
     const mine = new Set<string>();
     const relayFor = () =>
-      createRelay({ kafka, pool, topic, name: topic, batchSize: 40, ensureTopics: false, accepts: (e) => mine.has(e.streamId) });
+      track(
+        createRelay({
+          kafka,
+          pool,
+          topic,
+          name: topic,
+          batchSize: 40,
+          ensureTopics: false,
+          accepts: (e) => mine.has(e.streamId),
+        }),
+      );
     const relays = [relayFor(), relayFor()];
     const accounts = Array.from({ length: 8 }, () => randomUUID());
     for (const id of accounts) mine.add(id);
@@ -97,7 +114,11 @@ describe('outbox relay', () => {
     const versions = new Map(await Promise.all(accounts.map(async (id) => [id, await streamVersion(id)] as const)));
     const expected = [...versions.values()].reduce((sum, n) => sum + n, 0);
     expect(expected).toBe(8 + 200);
-    const messages = await consumeUntil(kafka, topic, (seen) => seen.filter((m) => mine.has(m.key ?? '')).length >= expected);
+    const messages = await consumeUntil(
+      kafka,
+      topic,
+      (seen) => seen.filter((m) => mine.has(m.key ?? '')).length >= expected,
+    );
     expect(messages.filter((m) => mine.has(m.key ?? ''))).toHaveLength(expected);
     for (const accountId of accounts) expectInOrderOnce(messages, accountId, versions.get(accountId)!);
 
@@ -118,7 +139,9 @@ describe('outbox relay', () => {
     const accountId = randomUUID();
     const accepts = (event: { streamId: string }) => event.streamId === accountId;
     const deadKafka = createKafka({ brokers: [`127.0.0.1:${await freePort()}`], connectionTimeout: 300, retries: 0 });
-    resetNudgeForTests({ relay: createRelay({ kafka: deadKafka, pool, topic, name: topic, ensureTopics: false, accepts }) });
+    resetNudgeForTests({
+      relay: track(createRelay({ kafka: deadKafka, pool, topic, name: topic, ensureTopics: false, accepts })),
+    });
 
     // when 100 commands run, each nudging the relay after its commit
     await openTestAccount(pool, { accountId, initialBalance: 50_000 });
@@ -140,7 +163,7 @@ describe('outbox relay', () => {
     expect(during.pendingEvents).toBeGreaterThanOrEqual(101);
 
     // when Kafka is back (a relay with the same checkpoint, on the real broker)
-    const relay = createRelay({ kafka, pool, topic, name: topic, ensureTopics: false, accepts });
+    const relay = track(createRelay({ kafka, pool, topic, name: topic, ensureTopics: false, accepts }));
     const drained = await relay.drain();
     expect(drained.stoppedBecause).toBe('idle');
 
@@ -156,7 +179,9 @@ describe('outbox relay', () => {
     const topic = await freshTopic('nudge');
     const accountId = randomUUID();
     resetNudgeForTests({
-      relay: createRelay({ kafka, pool, topic, name: topic, ensureTopics: false, accepts: (e) => e.streamId === accountId }),
+      relay: track(
+        createRelay({ kafka, pool, topic, name: topic, ensureTopics: false, accepts: (e) => e.streamId === accountId }),
+      ),
     });
     await openTestAccount(pool, { accountId, initialBalance: 1 });
     await nudgeRelay();
@@ -169,7 +194,7 @@ describe('outbox relay', () => {
 
   it('given a relay already holding the lease, when another pass starts, then it reports busy and does nothing', async () => {
     const topic = await freshTopic('lease');
-    const relay = createRelay({ kafka, pool, topic, name: topic, ensureTopics: false, accepts: () => false });
+    const relay = track(createRelay({ kafka, pool, topic, name: topic, ensureTopics: false, accepts: () => false }));
     await relay.drain(); // creates the checkpoint row
     const { relayLockKey } = await import('./relay');
     const holder = await pool.connect();

@@ -46,9 +46,7 @@ export interface RelayOptions {
 }
 
 export type PassResult =
-  | { status: 'busy' }
-  | { status: 'idle' }
-  | { status: 'relayed'; events: number; checkpoint: Checkpoint };
+  { status: 'busy' } | { status: 'idle' } | { status: 'relayed'; events: number; checkpoint: Checkpoint };
 
 export interface DrainResult {
   passes: number;
@@ -112,6 +110,11 @@ export class Relay {
     }
   }
 
+  /** Disconnects the producer (a later pass reconnects). */
+  async close(): Promise<void> {
+    await this.options.producer.reset();
+  }
+
   async runPass(): Promise<PassResult> {
     await this.ensureCheckpointRow();
     const { pool, producer, topic } = this.options;
@@ -119,10 +122,10 @@ export class Relay {
       await tx.query("SELECT set_config('idle_in_transaction_session_timeout', $1, true)", [
         String(this.options.idleInTransactionTimeoutMs ?? 15_000),
       ]);
-      const lease = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1::int, $2::int) AS locked', [
-        RELAY_LOCK_NAMESPACE,
-        relayLockKey(this.name),
-      ]);
+      const lease = await tx.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_xact_lock($1::int, $2::int) AS locked',
+        [RELAY_LOCK_NAMESPACE, relayLockKey(this.name)],
+      );
       if (!lease.rows[0]?.locked) return { status: 'busy' };
 
       // No FOR UPDATE: it would give this transaction an id before readAll (holding back its own horizon); the lease
@@ -224,7 +227,10 @@ export class Relay {
           from: known + 1,
           to: event.streamVersion - 1,
         });
-        const missing = await readStream(tx, event.streamId, { fromVersion: known + 1, toVersion: event.streamVersion - 1 });
+        const missing = await readStream(tx, event.streamId, {
+          fromVersion: known + 1,
+          toVersion: event.streamVersion - 1,
+        });
         for (const earlier of missing) emit(earlier);
       }
       emit(event);

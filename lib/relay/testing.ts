@@ -36,11 +36,17 @@ export async function openTestAccount(
 }
 
 /** A deposit (amount > 0) or withdrawal (amount < 0) appended at the stream's current version, retried on conflict. */
-export async function moveTestMoney(pool: Pool, accountId: string, amount: number, correlationId = randomUUID()): Promise<number> {
+export async function moveTestMoney(
+  pool: Pool,
+  accountId: string,
+  amount: number,
+  correlationId = randomUUID(),
+): Promise<number> {
   for (let attempt = 0; ; attempt += 1) {
-    const current = await pool.query<{ version: number }>('SELECT version FROM event_store.streams WHERE stream_id = $1', [
-      accountId,
-    ]);
+    const current = await pool.query<{ version: number }>(
+      'SELECT version FROM event_store.streams WHERE stream_id = $1',
+      [accountId],
+    );
     const version = current.rows[0]?.version;
     if (version === undefined) throw new Error(`No stream ${accountId}`);
     try {

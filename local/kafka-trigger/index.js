@@ -5,4 +5,10 @@
 const { require: tsxRequire } = require('tsx/cjs/api');
 
 const plugin = tsxRequire('./plugin.ts', __filename);
+
+// tsx compiled through esbuild's synchronous API, which keeps a worker thread and an esbuild child process alive;
+// every module of the plugin is loaded now, so release them (esbuild restarts its service lazily for serverless-esbuild).
+const tsxDirectory = require('node:path').dirname(require.resolve('tsx/package.json'));
+void require(require.resolve('esbuild', { paths: [tsxDirectory] })).stop();
+
 module.exports = plugin.default;

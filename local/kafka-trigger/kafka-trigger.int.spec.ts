@@ -112,7 +112,11 @@ async function committed(group: string, topic: string): Promise<Record<number, n
 
 /** Reads a whole topic from the beginning with a throwaway group until `count` messages arrived. */
 async function readTopic(topic: string, count: number): Promise<KafkaMessage[]> {
-  const consumer = kafka.consumer({ groupId: `kt-${runId}-reader-${randomBytes(3).toString('hex')}`, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId: `kt-${runId}-reader-${randomBytes(3).toString('hex')}`,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: 100,
+  });
   const seen: KafkaMessage[] = [];
   await consumer.connect();
   try {
@@ -237,15 +241,11 @@ describe('Kafka trigger emulator against the real broker', () => {
     const delivered = new Map<number, number[]>();
     const inFlight = new Map<number, number>();
     let maxInFlightPerPartition = 0;
-    let maxConcurrentBatches = 0;
-    let concurrentBatches = 0;
     const batchSizes: number[] = [];
 
     await start({ topic, deadLetterTopic: dlq, consumerGroupId: group, batchSize: 7, batchingWindowMs: 20 }, async (event) => {
       const partitions = Object.values(event.records).map((list) => list[0]!.partition);
       batchSizes.push(allRecords(event).length);
-      concurrentBatches += 1;
-      maxConcurrentBatches = Math.max(maxConcurrentBatches, concurrentBatches);
       for (const partition of partitions) {
         inFlight.set(partition, (inFlight.get(partition) ?? 0) + 1);
         maxInFlightPerPartition = Math.max(maxInFlightPerPartition, inFlight.get(partition)!);
@@ -257,7 +257,6 @@ describe('Kafka trigger emulator against the real broker', () => {
         delivered.set(record.partition, list);
       }
       for (const partition of partitions) inFlight.set(partition, inFlight.get(partition)! - 1);
-      concurrentBatches -= 1;
     });
     for (let round = 0; round < 6; round += 1) {
       await produce(
@@ -276,7 +275,6 @@ describe('Kafka trigger emulator against the real broker', () => {
     for (const partition of [0, 1, 2]) expect(delivered.get(partition)).toEqual(expected);
     expect(maxInFlightPerPartition).toBe(1);
     expect(Math.max(...batchSizes)).toBeLessThanOrEqual(7);
-    expect(maxConcurrentBatches).toBeGreaterThanOrEqual(1);
     await eventually(async () => {
       const offsets = await committed(group, topic);
       return [0, 1, 2].every((partition) => offsets[partition] === expected.length) ? true : undefined;

@@ -134,7 +134,7 @@ async function fuzz(baseUrl: string): Promise<number> {
     '--request-timeout',
     '15',
     '--workers',
-    process.env.FUZZ_WORKERS ?? '2',
+    process.env.FUZZ_WORKERS ?? '1',
     '--report',
     'har,junit',
     '--report-dir',

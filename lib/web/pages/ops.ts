@@ -38,7 +38,7 @@ export function opsPage(status: OpsStatus): SafeHtml {
         (group <span class="mono">${status.consumerGroup}</span>) → read models. As of
         ${timeElement(status.generatedAt)} · <a href="/ops">Refresh</a> · <a href="/api/reports/status">JSON</a>
       </p>
-      <div class="grid">
+      <div class="grid stats">
         <section class="card" aria-labelledby="relay-lag">
           <h2 id="relay-lag">Relay lag</h2>
           <div class="stat">${formatCount(relay.pendingEvents)}</div>

@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import { getConfig } from '../../lib/config/env';
+import { parseIntegrationEvent, type IntegrationEventWire } from '../../lib/contracts/integration-events';
+import { accountHistory } from '../../lib/contracts/testing';
+import { closePool, getPool, withTransaction } from '../../lib/db/pool';
+import { apiEvent, invoke, type ParsedResponse } from '../../lib/http/testing';
+import { ensureTopics } from '../../lib/kafka/topics';
+import { applyEvents } from '../../lib/projections/store';
+import { handler as listBalances } from './list-balances';
+import { handler as listTransactions } from './list-transactions';
+import { handler as status } from './status';
+
+const run = randomUUID().slice(0, 8);
+
+async function project(events: IntegrationEventWire[]): Promise<void> {
+  const incoming = events.map((wire) => {
+    const parsed = parseIntegrationEvent(wire);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    return { event: parsed.event, wire };
+  });
+  await withTransaction(getPool(), (tx) => applyEvents(tx, incoming));
+}
+
+function getBalances(query: Record<string, string> = {}): Promise<ParsedResponse> {
+  return invoke(
+    listBalances,
+    apiEvent({ path: '/api/reports/balances', routeKey: 'GET /api/reports/balances', query }),
+  );
+}
+
+function getTransactions(accountId: string, query: Record<string, string> = {}): Promise<ParsedResponse> {
+  return invoke(
+    listTransactions,
+    apiEvent({
+      path: `/api/reports/transactions/${accountId}`,
+      routeKey: 'GET /api/reports/transactions/{accountId}',
+      pathParameters: { accountId },
+      query,
+    }),
+  );
+}
+
+const names = [`zeta ${run}`, `Alpha ${run}`, `beta ${run}`, `Émile ${run}`, `alpha ${run}`, `Beta ${run}`];
+const histories = names.map((accountName, index) =>
+  accountHistory({ accountName, initialBalance: 10_000 * (index + 1), movements: [1_050, -25, 3] }),
+);
+
+beforeAll(async () => {
+  await project(histories.flat());
+});
+
+afterAll(async () => {
+  await closePool();
+});
+
+describe('GET /api/reports/balances', () => {
+  it('given projected accounts, when listed, then they come ordered by account name with 2-decimal balances', async () => {
+    const response = await getBalances({ limit: '1000' });
+    expect(response.status).toBe(200);
+    const mine = (response.body as Array<{ accountName: string }>).filter((row) => row.accountName.endsWith(run));
+    expect(mine.map((row) => row.accountName)).toEqual([...names].sort());
+    const alpha = histories[1]![0]!;
+    expect(mine.find((row) => row.accountName === `Alpha ${run}`)).toEqual({
+      accountId: alpha.accountId,
+      accountNumber: alpha.accountNumber,
+      accountName: `Alpha ${run}`,
+      ownerName: alpha.ownerName,
+      balance: 210.28,
+      lastUpdated: histories[1]!.at(-1)!.occurredAt,
+      lastAppliedVersion: 4,
+    });
+    expect(response.text).toContain('"balance":210.28');
+    expect(response.text).toMatch(/"balance":\d+\.\d{2}[,}]/);
+  });
+
+  it('given more rows than the limit, when paged by cursor or by offset, then every row comes exactly once in order', async () => {
+    const all = (await getBalances({ limit: '1000' })).body as Array<{ accountId: string }>;
+    const seen: string[] = [];
+    let query: Record<string, string> = { limit: '2' };
+    for (let page = 0; page < 1000; page += 1) {
+      const response = await getBalances(query);
+      expect(response.status).toBe(200);
+      expect(response.body.length).toBeLessThanOrEqual(2);
+      seen.push(...(response.body as Array<{ accountId: string }>).map((row) => row.accountId));
+      const next = response.headers['x-next-cursor'];
+      if (!next) break;
+      expect(response.headers.link).toBe(`</api/reports/balances?limit=2&cursor=${next}>; rel="next"`);
+      query = { limit: '2', cursor: next };
+    }
+    expect(seen).toEqual(all.map((row) => row.accountId));
+
+    const byOffset = await getBalances({ limit: '2', offset: '2' });
+    expect((byOffset.body as Array<{ accountId: string }>).map((row) => row.accountId)).toEqual(
+      all.slice(2, 4).map((row) => row.accountId),
+    );
+  });
+
+  it('given no limit, when listed, then at most 100 rows come back', async () => {
+    const extra = Array.from({ length: 101 }, (_, i) =>
+      accountHistory({ accountName: `bulk ${run} ${String(i).padStart(3, '0')}`, initialBalance: i, movements: [] }),
+    );
+    await project(extra.flat());
+    const response = await getBalances();
+    expect(response.body).toHaveLength(100);
+    expect(response.headers['x-next-cursor']).toEqual(expect.any(String));
+  });
+
+  it.each([
+    [{ limit: '0' }, 'limit'],
+    [{ limit: '1001' }, 'limit'],
+    [{ limit: 'ten' }, 'limit'],
+    [{ limit: '1e2' }, 'limit'],
+    [{ offset: '-1' }, 'offset'],
+    [{ cursor: 'not-a-cursor' }, 'cursor'],
+    [{ cursor: Buffer.from('{"n":1}').toString('base64url') }, 'cursor'],
+    [{ offset: '1', cursor: Buffer.from(JSON.stringify({ n: 'a', i: randomUUID() })).toString('base64url') }, 'cursor'],
+  ])('given the bad parameters %p, when listed, then 400 problem+json names %s', async (query, field) => {
+    const response = await getBalances(query);
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(response.body).toMatchObject({ status: 400, errors: [expect.objectContaining({ field })] });
+  });
+});
+
+describe('GET /api/reports/transactions/{accountId}', () => {
+  it('given an account, when its transactions are listed, then newest first, chained, amounts with 2 decimals', async () => {
+    const history = histories[2]!;
+    const response = await getTransactions(history[0]!.accountId);
+    expect(response.status).toBe(200);
+    const rows = response.body as Array<Record<string, unknown>>;
+    expect(rows.map((row) => row.version)).toEqual([4, 3, 2, 1]);
+    expect(rows[0]).toEqual({
+      transactionId: history[3]!.eventId,
+      accountId: history[0]!.accountId,
+      accountNumber: history[0]!.accountNumber,
+      accountName: `beta ${run}`,
+      amount: 0.03,
+      openingBalance: 310.25,
+      closingBalance: 310.28,
+      description: 'Deposit',
+      date: history[3]!.occurredAt,
+      version: 4,
+    });
+    expect(rows[3]).toMatchObject({
+      amount: 300,
+      openingBalance: 0,
+      closingBalance: 300,
+      description: 'Initial deposit',
+    });
+    expect(response.text).toContain('"openingBalance":0.00');
+    for (let i = 0; i < rows.length - 1; i += 1) expect(rows[i]!.openingBalance).toBe(rows[i + 1]!.closingBalance);
+  });
+
+  it('given a limit, when paged by cursor, then all transactions come once, newest first', async () => {
+    const accountId = histories[0]![0]!.accountId;
+    const first = await getTransactions(accountId, { limit: '3' });
+    expect(first.body.map((row: { version: number }) => row.version)).toEqual([4, 3, 2]);
+    const second = await getTransactions(accountId, { limit: '3', cursor: first.headers['x-next-cursor']! });
+    expect(second.body.map((row: { version: number }) => row.version)).toEqual([1]);
+    expect(second.headers['x-next-cursor']).toBeUndefined();
+    const byOffset = await getTransactions(accountId, { limit: '2', offset: '1' });
+    expect(byOffset.body.map((row: { version: number }) => row.version)).toEqual([3, 2]);
+  });
+
+  it('given an unknown or malformed account id, when listed, then 404 problem+json', async () => {
+    for (const accountId of [randomUUID(), 'not-a-uuid']) {
+      const response = await getTransactions(accountId);
+      expect(response.status).toBe(404);
+      expect(response.headers['content-type']).toBe('application/problem+json');
+      expect(response.body).toMatchObject({ status: 404, type: '/problems/account-not-found' });
+    }
+  });
+
+  it('given a bad limit, when listed, then 400', async () => {
+    const response = await getTransactions(histories[0]![0]!.accountId, { limit: '5000' });
+    expect(response.status).toBe(400);
+  });
+});
+
+describe('GET /api/reports/status', () => {
+  it('given the pipeline, when the status is asked, then relay, consumer lag per partition, projections and dead letters are reported', async () => {
+    await ensureTopics();
+    const response = await invoke(
+      status,
+      apiEvent({ path: '/api/reports/status', routeKey: 'GET /api/reports/status' }),
+    );
+    expect(response.status).toBe(200);
+    const config = getConfig();
+    expect(response.body).toMatchObject({
+      relay: { name: config.KAFKA_TOPIC, pendingEvents: expect.any(Number), upToDate: expect.any(Boolean) },
+      kafka: {
+        topic: config.KAFKA_TOPIC,
+        consumerGroup: 'ledgerline-projector',
+        available: true,
+        totalLag: expect.any(Number),
+      },
+      projections: [
+        expect.objectContaining({ name: 'balances', rows: expect.any(Number), eventsApplied: expect.any(Number) }),
+        expect.objectContaining({ name: 'transactions', rows: expect.any(Number) }),
+      ],
+      projector: { parkedEvents: expect.any(Number) },
+      deadLetter: { topic: config.KAFKA_DLQ_TOPIC, count: expect.any(Number) },
+    });
+    expect(response.body.kafka.partitions).toHaveLength(config.KAFKA_TOPIC_PARTITIONS);
+    expect(response.body.kafka.partitions[0]).toEqual({
+      partition: 0,
+      lowWatermark: expect.any(Number),
+      highWatermark: expect.any(Number),
+      committedOffset: null,
+      lag: expect.any(Number),
+    });
+    expect(response.body.projections[1].rows).toBeGreaterThanOrEqual(histories.flat().length);
+  });
+});
