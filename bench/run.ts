@@ -42,6 +42,7 @@ const STEPS: Step[] = [
 async function main(): Promise<void> {
   const started = Date.now();
   const config = readBenchConfig();
+  const userEnv = { ...process.env };
   process.env.LOG_LEVEL ??= 'ERROR';
   const services = await provisionServices({ purpose: 'test' });
   const cleanups: (() => Promise<void>)[] = [() => services.stop()];
@@ -60,8 +61,6 @@ async function main(): Promise<void> {
     process.env.KAFKA_BROKERS = services.kafkaBrokers.join(',');
     process.env.KAFKA_TOPIC = `bench-events-${runId}`;
     process.env.KAFKA_DLQ_TOPIC = `bench-events-dlq-${runId}`;
-    process.env.DB_POOL_MAX = String(config.poolSize);
-    process.env.DB_STATEMENT_TIMEOUT_MS ??= '30000';
 
     const { createPool } = await import('../lib/db/pool');
     const { migrate } = await import('../lib/db/migrate');
@@ -95,6 +94,13 @@ async function main(): Promise<void> {
       kafkaBrokers: services.kafkaBrokers,
       runId,
       topics: [],
+      serverEnv: {
+        ...userEnv,
+        DATABASE_URL: db.url,
+        KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+        KAFKA_TOPIC: process.env.KAFKA_TOPIC,
+        KAFKA_DLQ_TOPIC: process.env.KAFKA_DLQ_TOPIC,
+      },
       notes: [],
     };
     cleanups.push(() => deleteTopics(ctx.topics));

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import path from 'node:path';
 import { waitForKafka } from './kafka';
 import { log } from './lifecycle';
 import { freePort } from './ports';
@@ -12,6 +15,7 @@ const KAFKA_IMAGE = process.env.KAFKA_IMAGE ?? 'apache/kafka:4.4.0';
  * ("Could not find a working container runtime strategy"); any other failure is reported and treated the same.
  */
 export async function dockerAvailable(): Promise<boolean> {
+  if (!mightHaveDocker()) return false;
   try {
     const { getContainerRuntimeClient } = await import('testcontainers');
     await getContainerRuntimeClient();
@@ -23,6 +27,25 @@ export async function dockerAvailable(): Promise<boolean> {
     }
     return false;
   }
+}
+
+/**
+ * Importing testcontainers costs 1-3 s on a busy 2-core machine. Skip it when none of the places its runtime
+ * strategies look at (Docker/Testcontainers env vars, ~/.testcontainers.properties, the usual sockets) exists.
+ */
+function mightHaveDocker(): boolean {
+  if (process.platform === 'win32') return true;
+  if (Object.keys(process.env).some((name) => /^(DOCKER_|TESTCONTAINERS_|TC_)/.test(name))) return true;
+  const home = homedir();
+  const candidates = [
+    path.join(home, '.testcontainers.properties'),
+    '/var/run/docker.sock',
+    process.env.XDG_RUNTIME_DIR ? path.join(process.env.XDG_RUNTIME_DIR, 'docker.sock') : '',
+    path.join(home, '.docker', 'run', 'docker.sock'),
+    path.join(home, '.docker', 'desktop', 'docker.sock'),
+    `/run/user/${userInfo().uid}/docker.sock`,
+  ];
+  return candidates.some((candidate) => candidate !== '' && existsSync(candidate));
 }
 
 export interface ContainerService<T> {

@@ -73,7 +73,7 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
   ];
   const cds = classDataSharing(java, classpath);
   if (!existsSync(path.join(files.logDirs, 'meta.properties'))) {
-    formatStorage(java, [...jvm, ...cds.use], classpath, files.serverProperties);
+    await formatStorage(java, [...jvm, ...cds.use], classpath, files.serverProperties);
   }
 
   const out = openSync(files.consoleLog, 'a');
@@ -288,15 +288,10 @@ function writeConfig(dataDir: string, port: number, controllerPort: number) {
   };
 }
 
-function formatStorage(java: Java, jvm: string[], classpath: string, serverProperties: string): void {
-  const clusterId = kafkaUuid();
+async function formatStorage(java: Java, jvm: string[], classpath: string, serverProperties: string): Promise<void> {
   const args = [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format'];
-  const result = spawnSync(java.command, [...args, '-t', clusterId, '-c', serverProperties, '--standalone'], {
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) {
-    throw new Error(`Kafka: formatting the storage failed:\n${result.stdout}${result.stderr}`);
-  }
+  const result = await run(java.command, [...args, '-t', kafkaUuid(), '-c', serverProperties, '--standalone']);
+  if (result.code !== 0) throw new Error(`Kafka: formatting the storage failed:\n${result.output}`);
 }
 
 /** A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (Kafka avoids a leading '-'). */

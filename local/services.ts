@@ -48,7 +48,8 @@ export async function provisionServices({
     .map((broker) => broker.trim())
     .filter(Boolean);
   const useDocker = givenUrl && givenBrokers?.length ? false : await chooseDocker(env.LOCAL_SERVICES);
-  const workDir = purpose === 'test' && !useDocker ? throwawayDir() : undefined;
+  const embedded = !useDocker && (!givenUrl || !givenBrokers?.length);
+  const workDir = purpose === 'test' && embedded ? throwawayDir() : undefined;
   const timed = async <T>(started: Promise<Started<T>>): Promise<Started<T> & { ms: number }> => {
     const service = await started;
     return { ...service, ms: Date.now() - began };
@@ -83,8 +84,8 @@ export async function provisionServices({
   if (postgres.status === 'rejected' || kafka.status === 'rejected') {
     await stop();
     const problems = [
-      postgres.status === 'rejected' ? `PostgreSQL: ${reason(postgres.reason)}` : undefined,
-      kafka.status === 'rejected' ? `Kafka: ${reason(kafka.reason)}` : undefined,
+      postgres.status === 'rejected' ? `PostgreSQL: ${reason(postgres.reason, 'PostgreSQL')}` : undefined,
+      kafka.status === 'rejected' ? `Kafka: ${reason(kafka.reason, 'Kafka')}` : undefined,
     ].filter(Boolean);
     throw new Error(
       `Could not provide the local services.\n${problems.join('\n')}\n` +
@@ -151,6 +152,8 @@ function throwawayDir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'ledgerline-test-'));
   // PostgreSQL runs as the `postgres` user when we are root: it must be able to enter this directory.
   chmodSync(dir, 0o755);
+  // Also when the caller never gets to stop() (e.g. a jest global setup that fails after provisioning).
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -163,8 +166,9 @@ function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   return port;
 }
 
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function reason(error: unknown, service: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.startsWith(`${service}: `) ? message.slice(service.length + 2) : message;
 }
 
 function redact(url: string): string {

@@ -20,6 +20,7 @@ import { provisionServices } from './services';
  */
 
 const REPO_ROOT = path.resolve(__dirname, '..');
+let stoppingOffline = false;
 
 async function main(): Promise<void> {
   const began = Date.now();
@@ -92,8 +93,6 @@ async function main(): Promise<void> {
     void stopAll().finally(() => process.exit(code || 1));
   });
 }
-
-let stoppingOffline = false;
 
 function startServerlessOffline(httpPort: number, lambdaPort: number): ChildProcess {
   const serverless = path.join(REPO_ROOT, 'node_modules', '.bin', 'serverless');

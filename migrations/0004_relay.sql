@@ -23,3 +23,18 @@ CREATE TABLE event_store.relay_stream_facts (
   balance        bigint  NOT NULL,
   PRIMARY KEY (relay_name, stream_id)
 );
+
+-- An account stream whose event cannot be mapped to an integration event (undecodable data, unknown type or schema
+-- version: a bug or a hand-made row) is quarantined instead of stopping the relay for every account: that event and
+-- every later one of the stream go to the dead-letter topic with the reason, the other accounts keep flowing.
+-- Visible in GET /api/reports/status (dead letters) and the logs. Lift it once the stream is repaired by deleting
+-- the row and resetting the stream's facts (see README, "Operations").
+CREATE TABLE event_store.relay_quarantine (
+  relay_name     text        NOT NULL,
+  stream_id      text        NOT NULL,
+  event_id       uuid        NOT NULL,
+  stream_version integer     NOT NULL,
+  reason         text        NOT NULL,
+  quarantined_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (relay_name, stream_id)
+);

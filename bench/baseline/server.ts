@@ -17,6 +17,8 @@ import { appendToStreams, loadStream, writeSnapshot } from '../../lib/event-stor
 const SNAPSHOT_EVERY = Number(process.env.SNAPSHOT_EVERY ?? 50);
 const pool = createPool({ max: Number(process.env.BASELINE_POOL_MAX ?? 16), application_name: 'ledgerline-baseline' });
 const DEPOSIT_PATH = /^\/api\/accounts\/([0-9a-f-]{36})\/deposit$/;
+/** The baseline's accounts live in streams of their own type, so that the running relay passes over them. */
+const STREAM_TYPE = 'baseline-account';
 
 interface State {
   id: string;
@@ -55,7 +57,7 @@ async function deposit(accountId: string, amountCents: number): Promise<State | 
     await appendToStreams(tx, [
       {
         streamId: accountId,
-        streamType: 'account',
+        streamType: STREAM_TYPE,
         expectedVersion: previous,
         events: [
           toNewEvent(
@@ -94,7 +96,43 @@ function send(response: ServerResponse, status: number, body: unknown): void {
   response.end(text);
 }
 
+/** Setup only (not measured): an account stream with its AccountCreated event. */
+async function openAccount(): Promise<string> {
+  const accountId = randomUUID();
+  await appendToStreams(pool, [
+    {
+      streamId: accountId,
+      streamType: STREAM_TYPE,
+      expectedVersion: 'no_stream',
+      events: [
+        toNewEvent(
+          {
+            type: 'AccountCreated',
+            data: {
+              accountId,
+              accountNumber: `BL${accountId.slice(0, 8)}`,
+              accountName: 'Baseline',
+              ownerName: 'Baseline',
+              initialBalance: 0,
+              description: 'Initial deposit',
+            },
+          },
+          { correlationId: randomUUID() },
+        ),
+      ],
+    },
+  ]);
+  return accountId;
+}
+
 const server = createServer((request, response) => {
+  if (request.method === 'POST' && request.url === '/api/accounts') {
+    openAccount().then(
+      (accountId) => send(response, 201, { accountId }),
+      (error: unknown) => send(response, 500, { title: String(error) }),
+    );
+    return;
+  }
   const match = request.method === 'POST' ? DEPOSIT_PATH.exec(request.url ?? '') : null;
   if (!match) return send(response, 404, { title: 'Not Found' });
   readBody(request)

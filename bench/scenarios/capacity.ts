@@ -17,6 +17,22 @@ import { ensureHistory } from './dataset';
 const PROJECTOR_BATCH = 100;
 const RELAY_BATCH = 500;
 
+/**
+ * A topic created a moment ago may not be known to every part of the broker yet ("This server does not host this
+ * topic-partition"): the first sends to it are retried a few times. Measured rounds are never retried.
+ */
+async function retryingFreshTopic<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      progress(`retrying after: ${error instanceof Error ? error.message : String(error)}`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000 * attempt));
+    }
+  }
+}
+
 async function createTopic(ctx: BenchContext, kafka: Kafka, topic: string): Promise<void> {
   await ensureTopics({ kafka, topic, deadLetterTopic: `${topic}-dlq` });
   ctx.topics.push(topic, `${topic}-dlq`);
@@ -104,7 +120,7 @@ export async function capacityScenarios(ctx: BenchContext): Promise<Row[]> {
       [
         {
           name: 'relay',
-          run: async () => {
+          run: async (round) => {
             const relay = new Relay({
               pool: ctx.pool,
               producer,
@@ -112,7 +128,8 @@ export async function capacityScenarios(ctx: BenchContext): Promise<Row[]> {
               name: `bench-relay-${ctx.runId}-${(relayRound += 1)}`,
               batchSize: RELAY_BATCH,
             });
-            const { ms, value } = await timed(() => relay.drain({ maxPasses: passes }));
+            const drain = () => timed(() => relay.drain({ maxPasses: passes }));
+            const { ms, value } = round < 0 ? await retryingFreshTopic(drain) : await drain();
             if (value.events !== relayEvents) throw new Error(`relay sent ${value.events} of ${relayEvents} events`);
             return value.events / (ms / 1000);
           },
@@ -126,7 +143,8 @@ export async function capacityScenarios(ctx: BenchContext): Promise<Row[]> {
 
     // The projector's input: the same events, relayed once to a topic of their own, read back whole.
     const feed = new Relay({ pool: ctx.pool, producer, topic: feedTopic, name: `bench-feed-${ctx.runId}`, batchSize: RELAY_BATCH });
-    await feed.drain({ maxPasses: passes });
+    const fed = await retryingFreshTopic(() => feed.drain({ maxPasses: passes }));
+    if (fed.events !== relayEvents) throw new Error(`feed relay sent ${fed.events} of ${relayEvents} events`);
     const partitions = await readWholeTopic(kafka, feedTopic, `bench-feed-${ctx.runId}`);
     const total = [...partitions.values()].reduce((n, list) => n + list.length, 0);
     progress(`projector capacity: ${total} records fetched from ${partitions.size} partitions`);

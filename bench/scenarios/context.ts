@@ -20,6 +20,11 @@ export interface BenchContext {
   runId: string;
   /** Kafka topics this run created (deleted at the end). */
   topics: string[];
+  /** Environment for the servers the bench starts (serverless-offline, the bare baseline): the user's, plus the
+   * bench database and topics; none of the bench's own pool overrides. */
+  serverEnv: NodeJS.ProcessEnv;
+  /** serverless-offline's console output while the pipeline scenario runs. */
+  pipelineLog?: () => string;
   /** The stored history of scenario 5 once built (see dataset.ts). */
   history?: { events: number; accounts: number };
   notes: string[];

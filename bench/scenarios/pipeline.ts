@@ -1,6 +1,343 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Client } from 'pg';
+import { getConfig } from '../../lib/config/env';
+import { ensureTopics } from '../../lib/kafka/topics';
+import { resetStores } from '../harness/database';
+import { closedLoop } from '../harness/load';
+import { progress } from '../harness/progress';
 import type { Row } from '../harness/report';
-import type { BenchContext } from './context';
+import { interleave } from '../harness/rounds';
+import { pairedRatios, percentile, summarize } from '../harness/stats';
+import { measured, type BenchContext } from './context';
+import { startBaseline, startServerlessOffline, type RunningServer } from './servers';
 
-export async function pipelineScenarios(_ctx: BenchContext): Promise<Row[]> {
-  throw new Error('placeholder');
+const ACCOUNTS = 100;
+const POLL_MS = 5;
+const WINDOWS = 5;
+
+interface HttpResult {
+  status: number;
+  body: Record<string, unknown> | null;
+  ms: number;
 }
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
+  const t0 = performance.now();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  const ms = performance.now() - t0;
+  let parsed: Record<string, unknown> | null = null;
+  try {
+    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : null;
+  } catch {
+    parsed = { raw: text };
+  }
+  return { status: response.status, body: parsed, ms };
+}
+
+async function openAccounts(base: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const result = await post(`${base}/api/accounts`, {
+      accountNumber: `BENCH-${randomUUID().slice(0, 13)}`,
+      accountName: `Bench ${i}`,
+      ownerName: 'Bench owner',
+      initialBalance: 100,
+    });
+    if (result.status !== 201 || typeof result.body?.accountId !== 'string') {
+      throw new Error(`POST /api/accounts answered ${result.status}: ${JSON.stringify(result.body)}`);
+    }
+    ids.push(result.body.accountId);
+  }
+  return ids;
+}
+
+/**
+ * Watches the read model (read_model.balances.last_applied_version) for expected (account, version) pairs, polling
+ * every few milliseconds on a connection of its own, and records when each became visible.
+ */
+class ReadModelWatcher {
+  private readonly pending = new Map<string, { version: number; resolve: (visibleAt: number) => void }[]>();
+  private running = true;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly client: Client) {}
+
+  start(): void {
+    this.loop = (async () => {
+      while (this.running) {
+        if (this.pending.size > 0) {
+          const at = performance.now();
+          const { rows } = await this.client.query<{ id: string; v: number }>({
+            name: 'bench.watch',
+            text: 'SELECT account_id::text AS id, last_applied_version AS v FROM read_model.balances WHERE account_id = ANY($1::uuid[])',
+            values: [[...this.pending.keys()]],
+          });
+          for (const row of rows) {
+            const waiting = this.pending.get(row.id);
+            if (!waiting) continue;
+            const still = waiting.filter((entry) => {
+              if (entry.version > row.v) return true;
+              entry.resolve(at);
+              return false;
+            });
+            if (still.length === 0) this.pending.delete(row.id);
+            else this.pending.set(row.id, still);
+          }
+        }
+        await delay(POLL_MS);
+      }
+    })();
+  }
+
+  /** Resolves with the time the read model first showed `version` of the account (poll start time). */
+  visible(accountId: string, version: number, timeoutMs = 60_000): Promise<number | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(null), timeoutMs);
+      const list = this.pending.get(accountId) ?? [];
+      list.push({
+        version,
+        resolve: (at) => {
+          clearTimeout(timer);
+          resolve(at);
+        },
+      });
+      this.pending.set(accountId, list);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}
+
+interface CommandSample {
+  index: number;
+  sentAt: number;
+  respondedAt: number;
+  status: number;
+  visibleAt: number | null;
+}
+
+async function steadyRate(
+  ctx: BenchContext,
+  base: string,
+  accounts: string[],
+  watcher: ReadModelWatcher,
+): Promise<{ rows: Row[]; samples: CommandSample[] }> {
+  const { pipelineRate: rate, pipelineSeconds: seconds } = ctx.config;
+  const total = rate * seconds;
+  const interval = 1000 / rate;
+  const counters = async () => {
+    const { rows } = await ctx.pool.query<{ relayed: string; projected: string }>(
+      `SELECT (SELECT coalesce(sum(events_relayed), 0)::text FROM event_store.relay_checkpoints) AS relayed,
+              (SELECT count(*)::text FROM read_model.transactions) AS projected`,
+    );
+    return { relayed: Number(rows[0]!.relayed), projected: Number(rows[0]!.projected) };
+  };
+  const before = await counters();
+  progress(`pipeline: ${total} deposits at ${rate}/s for ${seconds} s through ${base}`);
+  const samples: Promise<CommandSample>[] = [];
+  const t0 = performance.now();
+  for (let index = 0; index < total; index += 1) {
+    const wait = t0 + index * interval - performance.now();
+    if (wait > 0) await delay(wait);
+    const accountId = accounts[index % accounts.length]!;
+    samples.push(
+      (async () => {
+        const sentAt = performance.now();
+        const result = await post(
+          `${base}/api/accounts/${accountId}/deposit`,
+          { amount: 1.0, description: 'Bench deposit' },
+          { 'Idempotency-Key': randomUUID() },
+        );
+        const respondedAt = performance.now();
+        const version = typeof result.body?.version === 'number' ? result.body.version : null;
+        const visibleAt = result.status === 200 && version !== null ? await watcher.visible(accountId, version) : null;
+        return { index, sentAt, respondedAt, status: result.status, visibleAt };
+      })(),
+    );
+  }
+  const sendSeconds = (performance.now() - t0) / 1000;
+  const done = await Promise.all(samples);
+  const elapsed = (performance.now() - t0) / 1000;
+  const after = await counters();
+
+  const ok = done.filter((s) => s.status === 200);
+  const seen = ok.filter((s) => s.visibleAt !== null);
+  const failed = done.length - ok.length;
+  const notVisible = ok.length - seen.length;
+  progress(
+    `pipeline: sent in ${sendSeconds.toFixed(1)} s; ${ok.length} ok, ${failed} failed, ${notVisible} not visible within 60 s`,
+  );
+  if (seen.length === 0) throw new Error(`no deposit became visible in the read model (${failed} failed requests)`);
+
+  // Percentile over all commands; min–max = that percentile's range over WINDOWS equal slices of the run.
+  const windowed = (values: (s: CommandSample) => number, p: number) => {
+    const all = percentile(seen.map(values), p);
+    const perWindow: number[] = [];
+    for (let w = 0; w < WINDOWS; w += 1) {
+      const slice = seen.filter((s) => Math.floor((s.index * WINDOWS) / total) === w);
+      if (slice.length > 0) perWindow.push(percentile(slice.map(values), p));
+    }
+    return { median: all, min: Math.min(...perWindow), max: Math.max(...perWindow), samples: perWindow };
+  };
+  const toVisible = (s: CommandSample) => Math.max(0, s.visibleAt! - s.respondedAt);
+  const endToEnd = (s: CommandSample) => s.visibleAt! - s.sentAt;
+  const response = (s: CommandSample) => s.respondedAt - s.sentAt;
+  const p50 = windowed(toVisible, 50);
+  const p99 = windowed(toVisible, 99);
+  const label = `${rate}/s × ${seconds} s`;
+  const window = batchingWindowNote(ctx);
+  const rows: Row[] = [
+    {
+      scenario: 4,
+      measurement: `Command response → read model, p50 (${label}; range over ${WINDOWS} slices)`,
+      unit: 'ms',
+      summary: p50,
+      target: { text: '< 50 ms', pass: p50.median < 50 },
+      note: window,
+    },
+    {
+      scenario: 4,
+      measurement: `Command response → read model, p99 (${label})`,
+      unit: 'ms',
+      summary: p99,
+      target: { text: '< 250 ms', pass: p99.median < 250 },
+    },
+    { scenario: 4, measurement: `Request sent → read model (end to end), p50`, unit: 'ms', summary: windowed(endToEnd, 50) },
+    { scenario: 4, measurement: `Request sent → read model (end to end), p99`, unit: 'ms', summary: windowed(endToEnd, 99) },
+    { scenario: 4, measurement: `Deposit HTTP response time, p50`, unit: 'ms', summary: windowed(response, 50) },
+    { scenario: 4, measurement: `Deposit HTTP response time, p99`, unit: 'ms', summary: windowed(response, 99) },
+    {
+      scenario: 4,
+      measurement: 'Commands answered 200 and seen in the read model',
+      unit: 'commands',
+      value: seen.length,
+      target: { text: `all ${total}`, pass: seen.length === total },
+      note: `${failed} failed, ${notVisible} not visible within 60 s`,
+    },
+    {
+      scenario: 4,
+      measurement: 'Relay, observed during the run',
+      unit: 'events/s',
+      value: (after.relayed - before.relayed) / elapsed,
+      note: `${after.relayed - before.relayed} events; the offered rate bounds it (capacity: relay drain row)`,
+    },
+    {
+      scenario: 4,
+      measurement: 'Projector, observed during the run',
+      unit: 'events/s',
+      value: (after.projected - before.projected) / elapsed,
+      note: `${after.projected - before.projected} events; capacity: projector row`,
+    },
+  ];
+  return { rows, samples: done };
+}
+
+function batchingWindowNote(ctx: BenchContext): string {
+  return ctx.pipelineLog?.() ? (/batch ≤ \d+ \/ (\d+) ms/.exec(ctx.pipelineLog())?.[1] ?? '?') + ' ms local batching window' : '';
+}
+
+/** Closed loop: `concurrency` clients, one account each, deposits back to back; throughput and per-request latency. */
+async function depositLoad(base: string, accounts: string[], seconds: number) {
+  const result = await closedLoop(
+    accounts.length,
+    seconds,
+    async (worker) => {
+      const response = await post(`${base}/api/accounts/${accounts[worker]!}/deposit`, { amount: 1.0 });
+      if (response.status !== 200) throw new Error(`deposit answered ${response.status}: ${JSON.stringify(response.body)}`);
+      return true;
+    },
+    { recordLatency: true },
+  );
+  return { rate: result.rate, p99: percentile(result.latencies, 99), p50: percentile(result.latencies, 50) };
+}
+
+async function frameworkOverhead(ctx: BenchContext, offline: RunningServer): Promise<Row[]> {
+  const { httpConcurrency: concurrency, httpSeconds: seconds, rounds } = ctx.config;
+  const baseline = await startBaseline(ctx.serverEnv, concurrency);
+  try {
+    const offlineAccounts = await openAccounts(offline.base, concurrency);
+    const baselineAccounts: string[] = [];
+    for (let i = 0; i < concurrency; i += 1) {
+      const result = await post(`${baseline.base}/api/accounts`, {});
+      baselineAccounts.push(String(result.body?.accountId));
+    }
+    type Load = Awaited<ReturnType<typeof depositLoad>>;
+    const results = await interleave<Load>(
+      'http deposits',
+      [
+        { name: 'serverless-offline', run: () => depositLoad(offline.base, offlineAccounts, seconds) },
+        { name: 'bare pg', run: () => depositLoad(baseline.base, baselineAccounts, seconds) },
+      ],
+      { rounds, show: (r) => `${Math.round(r.rate)}/s p99 ${r.p99.toFixed(0)} ms` },
+    );
+    const off = results.get('serverless-offline')!;
+    const bare = results.get('bare pg')!;
+    const c = `${concurrency} clients`;
+    return [
+      measured(4, `HTTP deposits, serverless-offline (full stack), ${c}`, 'req/s', off.map((r) => r.rate)),
+      measured(4, `HTTP deposits, bare node:http + pg (same SQL), ${c}`, 'req/s', bare.map((r) => r.rate)),
+      {
+        scenario: 4,
+        measurement: 'Framework throughput / bare pg',
+        unit: '×',
+        summary: summarize(pairedRatios(off.map((r) => r.rate), bare.map((r) => r.rate))),
+      },
+      measured(4, 'HTTP deposit p99, serverless-offline', 'ms', off.map((r) => r.p99)),
+      measured(4, 'HTTP deposit p99, bare pg', 'ms', bare.map((r) => r.p99)),
+    ];
+  } finally {
+    await baseline.stop();
+  }
+}
+
+/**
+ * Scenario 4: the whole pipeline on serverless-offline (as `npm start` runs it): deposits at a steady rate through
+ * the HTTP API (with Idempotency-Key, as clients send them), each command's response time and the time until the read
+ * model shows its version; then deposit throughput of the full stack against a bare node:http + pg server doing the
+ * same SQL (no Idempotency-Key on either), interleaved.
+ */
+export async function pipelineScenarios(ctx: BenchContext): Promise<Row[]> {
+  await resetStores(ctx.pool);
+  const config = getConfig();
+  await ensureTopics();
+  ctx.topics.push(config.KAFKA_TOPIC, config.KAFKA_DLQ_TOPIC);
+  const offline = await startServerlessOffline(ctx.serverEnv);
+  ctx.pipelineLog = offline.log;
+  const watchClient = new Client({ connectionString: ctx.url, application_name: 'ledgerline-bench-watch' });
+  await watchClient.connect();
+  const watcher = new ReadModelWatcher(watchClient);
+  watcher.start();
+  try {
+    const accounts = await openAccounts(offline.base, ctx.config.quick ? 20 : ACCOUNTS);
+    // Warm-up: every function instance the run will use is loaded, and the read model has every account.
+    await Promise.all(
+      accounts.map(async (accountId) => {
+        const result = await post(`${offline.base}/api/accounts/${accountId}/deposit`, { amount: 1.0 });
+        if (result.status !== 200) throw new Error(`warm-up deposit answered ${result.status}: ${JSON.stringify(result.body)}`);
+        if ((await watcher.visible(accountId, Number(result.body?.version), 120_000)) === null) {
+          throw new Error(`warm-up: account ${accountId} never reached the read model; see ${offline.logFile}`);
+        }
+      }),
+    );
+    progress('pipeline: warm-up done (all accounts in the read model)');
+    const { rows } = await steadyRate(ctx, offline.base, accounts, watcher);
+    rows.push(...(await frameworkOverhead(ctx, offline)));
+    return rows;
+  } finally {
+    await watcher.stop();
+    await watchClient.end();
+    await offline.stop();
+  }
+}
+

@@ -20,7 +20,17 @@ import type {
   TransferResult,
 } from './types';
 
-export type * from './types';
+export type {
+  AccountView,
+  BalanceResult,
+  CommandContext,
+  HistoryEntry,
+  MoneyInput,
+  OpenAccountInput,
+  Outcome,
+  TransferInput,
+  TransferResult,
+} from './types';
 export { DomainError, ConcurrencyConflictError, IdempotencyKeyReusedError } from './errors';
 
 export const DEFAULT_HISTORY_LIMIT = 100;

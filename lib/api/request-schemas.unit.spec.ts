@@ -51,11 +51,19 @@ const invalidQueries: Array<Record<string, string>> = [
 
 type Handler = Parameters<typeof invoke>[0];
 
-async function expectSameBodyErrors(handler: Handler, path: string, schema: z.ZodType, pathParameters?: Record<string, string>) {
+async function expectSameBodyErrors(
+  handler: Handler,
+  path: string,
+  schema: z.ZodType,
+  pathParameters?: Record<string, string>,
+) {
   for (const body of invalidBodies) {
     const mirror = schema.safeParse(body);
     if (mirror.success) continue;
-    const response = await invoke(handler, apiEvent({ method: 'POST', path, body, ...(pathParameters ? { pathParameters } : {}) }));
+    const response = await invoke(
+      handler,
+      apiEvent({ method: 'POST', path, body, ...(pathParameters ? { pathParameters } : {}) }),
+    );
     expect({ body, status: response.status, errors: response.body.errors }).toEqual({
       body,
       status: 400,

@@ -46,7 +46,9 @@ let cached: Config | undefined;
 /** Reads and validates the environment once per container; a bad value names the variable. */
 export function getConfig(): Config {
   if (cached) return cached;
-  const parsed = envSchema.safeParse(process.env);
+  // serverless.yml passes unset values as '' (e.g. DATABASE_URL on AWS): treat empty as absent.
+  const present = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);

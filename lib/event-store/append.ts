@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyConflictError, mapAppendError } from './errors';
 import { assertWritable } from './queryable';
+import { readStreamVersion } from './read-stream';
 import type { AppendResult, ExpectedVersion, NewEvent, Queryable, StreamAppend } from './types';
 
 /*
@@ -49,11 +50,6 @@ const APPEND_NEW = {
            ON CONFLICT (stream_id) DO NOTHING
            RETURNING $2 AS base
          )${EVENTS_FROM_BASE}`,
-};
-
-const STREAM_STATE = {
-  name: 'event_store.stream_state',
-  text: 'SELECT version FROM event_store.streams WHERE stream_id = $1',
 };
 
 const APPEND_MANY = {
@@ -106,8 +102,7 @@ async function appendSingle(db: Queryable, append: StreamAppend): Promise<Append
   }
   if (rows.length === 0) {
     // Refused: nothing was written. Say why (a later read; good enough for an error report).
-    const state = await db.query<{ version: number }>({ ...STREAM_STATE, values: [append.streamId] });
-    const actual = state.rows[0]?.version ?? 0;
+    const actual = (await readStreamVersion(db, append.streamId)) ?? 0;
     throw new ConcurrencyConflictError(
       append.streamId,
       append.expectedVersion,

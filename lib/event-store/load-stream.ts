@@ -1,5 +1,5 @@
 import { MAX_STREAM_VERSION } from './read-stream';
-import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './rows';
+import { STREAM_EVENT_COLUMNS, toStoredEvent, type StreamEventTuple } from './rows';
 import type { JsonObject, Queryable, Snapshot, StoredEvent } from './types';
 
 export interface LoadStreamOptions {
@@ -19,7 +19,8 @@ export interface LoadedStream<State> {
 }
 
 // One round trip: the target version (the `until` bound needs a lookup), the newest snapshot at or below it, then
-// the events after that snapshot. The snapshot comes back as the first row, flagged.
+// the events after that snapshot. The snapshot comes back as the first row, flagged in the last column, with its
+// version and state in the stream_version and data columns.
 const LOAD_STREAM = {
   name: 'event_store.load_stream',
   text: `WITH target AS (
@@ -32,20 +33,19 @@ const LOAD_STREAM = {
             ORDER BY s.version DESC
             LIMIT 1
          )
-         SELECT true AS is_snapshot, NULL::bigint AS global_position, NULL::text AS transaction_id, NULL::uuid AS event_id,
-                NULL::text AS stream_id, NULL::text AS stream_type, version AS stream_version, NULL::text AS type,
-                state AS data, NULL::jsonb AS metadata, NULL::timestamptz AS created_at
+         SELECT NULL::bigint, NULL::xid8, NULL::uuid, NULL::text, version, NULL::text, state, NULL::jsonb, NULL::float8,
+                true AS is_snapshot
            FROM snapshot
          UNION ALL
-         SELECT false, ${EVENT_COLUMNS}
+         SELECT ${STREAM_EVENT_COLUMNS}, false
            FROM event_store.events
           WHERE stream_id = $1
             AND stream_version > coalesce((SELECT version FROM snapshot), 0)
             AND stream_version <= (SELECT version FROM target)
-         ORDER BY is_snapshot DESC, stream_version`,
+         ORDER BY 10 DESC, 5`,
 };
 
-type LoadRow = EventRow & { is_snapshot: boolean };
+type LoadRow = [...StreamEventTuple, isSnapshot: boolean];
 
 /** Newest snapshot + the events after it, as of `toVersion` / `until` when given. One statement. */
 export async function loadStream<State = JsonObject>(
@@ -55,20 +55,16 @@ export async function loadStream<State = JsonObject>(
 ): Promise<LoadedStream<State>> {
   const result = await db.query<LoadRow>({
     ...LOAD_STREAM,
+    rowMode: 'array',
     values: [streamId, snapshotSchemaVersion, toVersion, until ?? null],
   });
   let snapshot: Snapshot<State> | null = null;
   const events: StoredEvent[] = [];
   for (const row of result.rows) {
-    if (row.is_snapshot) {
-      snapshot = {
-        streamId,
-        version: row.stream_version,
-        schemaVersion: snapshotSchemaVersion,
-        state: row.data as State,
-      };
+    if (row[9]) {
+      snapshot = { streamId, version: row[4], schemaVersion: snapshotSchemaVersion, state: row[6] as State };
     } else {
-      events.push(toStoredEvent(row));
+      events.push(toStoredEvent(row, streamId));
     }
   }
   return { snapshot, events };

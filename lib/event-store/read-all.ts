@@ -1,4 +1,4 @@
-import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './rows';
+import { EVENT_COLUMNS, toStoredEvent, type EventTuple } from './rows';
 import { START_CHECKPOINT, type Checkpoint, type Queryable, type StoredEvent } from './types';
 
 export interface ReadAllOptions {
@@ -40,11 +40,12 @@ export const DEFAULT_READ_ALL_LIMIT = 1_000;
 export async function readAll(db: Queryable, options: ReadAllOptions = {}): Promise<ReadAllResult> {
   const { after = START_CHECKPOINT, limit = DEFAULT_READ_ALL_LIMIT } = options;
   if (!Number.isInteger(limit) || limit < 1) throw new Error(`readAll: invalid limit ${limit}`);
-  const result = await db.query<EventRow>({
+  const result = await db.query<EventTuple>({
     ...READ_ALL,
+    rowMode: 'array',
     values: [after.transactionId, after.globalPosition, limit],
   });
-  const events = result.rows.map(toStoredEvent);
+  const events = result.rows.map((row) => toStoredEvent(row, row[9]));
   const last = events.at(-1);
   return {
     events,

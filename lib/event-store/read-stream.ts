@@ -1,4 +1,4 @@
-import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './rows';
+import { STREAM_EVENT_COLUMNS, toStoredEvent, type StreamEventTuple } from './rows';
 import type { Queryable, StoredEvent } from './types';
 
 export interface ReadStreamOptions {
@@ -16,7 +16,7 @@ export const MAX_STREAM_VERSION = 2_147_483_647;
 
 const READ_STREAM = {
   name: 'event_store.read_stream',
-  text: `SELECT ${EVENT_COLUMNS}
+  text: `SELECT ${STREAM_EVENT_COLUMNS}
            FROM event_store.events
           WHERE stream_id = $1 AND stream_version BETWEEN $2 AND $3
             AND ($4::timestamptz IS NULL OR created_at <= $4)
@@ -31,11 +31,12 @@ export async function readStream(
   options: ReadStreamOptions = {},
 ): Promise<StoredEvent[]> {
   const { fromVersion = 1, toVersion = MAX_STREAM_VERSION, until = null, limit = null } = options;
-  const result = await db.query<EventRow>({
+  const result = await db.query<StreamEventTuple>({
     ...READ_STREAM,
+    rowMode: 'array',
     values: [streamId, fromVersion, toVersion, until, limit],
   });
-  return result.rows.map(toStoredEvent);
+  return result.rows.map((row) => toStoredEvent(row, streamId));
 }
 
 const STREAM_VERSION = {

@@ -24,6 +24,8 @@ export interface CreateRelayOptions {
   /** client settings when no kafka is given (brokers, timeouts, retries) */
   kafkaOptions?: KafkaClientOptions;
   topic?: string;
+  /** where unmappable events go (default KAFKA_DLQ_TOPIC; null: none, such an event stops the relay) */
+  deadLetterTopic?: string | null;
   name?: string;
   batchSize?: number;
   sendTimeoutMs?: number;
@@ -38,6 +40,8 @@ export function createRelay(options: CreateRelayOptions = {}): Relay {
   const config = getConfig();
   const kafka = options.kafka ?? createKafka(options.kafkaOptions);
   const topic = options.topic ?? config.KAFKA_TOPIC;
+  const deadLetterTopic =
+    options.deadLetterTopic === null ? undefined : (options.deadLetterTopic ?? config.KAFKA_DLQ_TOPIC);
   return new Relay({
     pool: options.pool ?? getPool(),
     producer: new ProducerHandle(
@@ -45,6 +49,7 @@ export function createRelay(options: CreateRelayOptions = {}): Relay {
       options.kafkaOptions?.retries === undefined ? undefined : { retries: options.kafkaOptions.retries },
     ),
     topic,
+    ...(deadLetterTopic !== undefined && { deadLetterTopic }),
     ...(options.name !== undefined && { name: options.name }),
     ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
     ...(options.sendTimeoutMs !== undefined && { sendTimeoutMs: options.sendTimeoutMs }),
@@ -52,6 +57,8 @@ export function createRelay(options: CreateRelayOptions = {}): Relay {
       idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs,
     }),
     ...(options.accepts && { accepts: options.accepts }),
-    ...(options.ensureTopics !== false && { beforeSend: () => ensureTopicsOnce({ kafka, topic }) }),
+    ...(options.ensureTopics !== false && {
+      beforeSend: () => ensureTopicsOnce({ kafka, topic, ...(deadLetterTopic !== undefined && { deadLetterTopic }) }),
+    }),
   });
 }

@@ -17,9 +17,16 @@ export class ProducerHandle {
   ) {}
 
   async send(topic: string, messages: Message[], timeoutMs = 30_000): Promise<void> {
+    await this.sendBatch([{ topic, messages }], timeoutMs);
+  }
+
+  /** One request per broker for several topics; resolves once every message is acknowledged (acks=all). */
+  async sendBatch(topicMessages: Array<{ topic: string; messages: Message[] }>, timeoutMs = 30_000): Promise<void> {
+    const nonEmpty = topicMessages.filter((entry) => entry.messages.length > 0);
+    if (nonEmpty.length === 0) return;
     const producer = await this.connected();
     try {
-      await producer.send({ topic, messages, acks: ACKS_ALL, timeout: timeoutMs });
+      await producer.sendBatch({ topicMessages: nonEmpty, acks: ACKS_ALL, timeout: timeoutMs });
     } catch (error) {
       await this.reset();
       throw error;

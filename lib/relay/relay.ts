@@ -10,7 +10,7 @@ import {
 } from '../contracts';
 import { withTransaction } from '../db/pool';
 import { readAll, readStream, type Checkpoint, type StoredEvent } from '../event-store';
-import { eventHeaders } from '../kafka/headers';
+import { DLQ_HEADER, eventHeaders, HEADER, JSON_CONTENT_TYPE } from '../kafka/headers';
 import { logger } from '../observability/logger';
 import type { ProducerHandle } from './producer-handle';
 
@@ -41,6 +41,11 @@ export interface RelayOptions {
    * checkpoint moves past them. Tests narrow it to their own accounts.
    */
   accepts?: (event: StoredEvent) => boolean;
+  /**
+   * Where events that cannot be mapped go (with the reason), their stream being quarantined: see
+   * migrations/0004_relay.sql. Without it such an event stops the relay (every pass fails on it).
+   */
+  deadLetterTopic?: string;
   /** Runs before each send (e.g. ensureTopicsOnce: the topic is never auto-created). */
   beforeSend?: () => Promise<unknown>;
 }
@@ -53,6 +58,13 @@ export interface DrainResult {
   events: number;
   /** why it stopped */
   stoppedBecause: 'idle' | 'busy' | 'deadline' | 'max-passes';
+}
+
+interface Quarantine {
+  streamId: string;
+  eventId: string;
+  streamVersion: number;
+  reason: string;
 }
 
 interface FactsRow {
@@ -144,15 +156,26 @@ export class Relay {
 
       const accepts = this.options.accepts ?? ((event: StoredEvent) => event.streamType === ACCOUNT_STREAM_TYPE);
       const accountEvents = events.filter(accepts);
-      const facts = await this.loadFacts(tx, [...new Set(accountEvents.map((event) => event.streamId))]);
-      const outgoing = await this.toMessages(tx, accountEvents, facts);
+      const streamIds = [...new Set(accountEvents.map((event) => event.streamId))];
+      const facts = await this.loadFacts(tx, streamIds);
+      const quarantine = await this.loadQuarantine(tx, streamIds);
+      const outgoing = await this.toMessages(tx, accountEvents, facts, quarantine);
 
-      if (outgoing.messages.length > 0) {
+      if (outgoing.messages.length > 0 || outgoing.deadLetters.length > 0) {
         await this.options.beforeSend?.();
-        await producer.send(topic, outgoing.messages, this.options.sendTimeoutMs);
+        await producer.sendBatch(
+          [
+            { topic, messages: outgoing.messages },
+            ...(this.options.deadLetterTopic
+              ? [{ topic: this.options.deadLetterTopic, messages: outgoing.deadLetters }]
+              : []),
+          ],
+          this.options.sendTimeoutMs,
+        );
       }
 
       await this.saveFacts(tx, outgoing.changed);
+      await this.saveQuarantine(tx, outgoing.quarantined);
       await tx.query(
         `UPDATE event_store.relay_checkpoints
             SET transaction_id = $2::xid8, global_position = $3::bigint,
@@ -160,7 +183,13 @@ export class Relay {
           WHERE relay_name = $1`,
         [this.name, checkpoint.transactionId, checkpoint.globalPosition, outgoing.messages.length],
       );
-      logger.debug('Relay pass', { relay: this.name, read: events.length, sent: outgoing.messages.length, checkpoint });
+      logger.debug('Relay pass', {
+        relay: this.name,
+        read: events.length,
+        sent: outgoing.messages.length,
+        deadLettered: outgoing.deadLetters.length,
+        checkpoint,
+      });
       return { status: 'relayed', events: outgoing.messages.length, checkpoint };
     });
   }
@@ -197,27 +226,80 @@ export class Relay {
     );
   }
 
+  private async loadQuarantine(tx: PoolClient, streamIds: string[]): Promise<Map<string, Quarantine>> {
+    if (streamIds.length === 0) return new Map();
+    const result = await tx.query<{ stream_id: string; event_id: string; stream_version: number; reason: string }>(
+      `SELECT stream_id, event_id, stream_version, reason FROM event_store.relay_quarantine
+        WHERE relay_name = $1 AND stream_id = ANY($2::text[])`,
+      [this.name, streamIds],
+    );
+    return new Map(
+      result.rows.map((row) => [
+        row.stream_id,
+        { streamId: row.stream_id, eventId: row.event_id, streamVersion: row.stream_version, reason: row.reason },
+      ]),
+    );
+  }
+
   /**
    * Maps events in order. Per stream, readAll yields versions in order; should an event ever arrive ahead of its
    * predecessors (a relay restarted with lost facts, or an ordering bug upstream), the missing versions are read
    * from the stream and sent first, and their later copies in the global order are skipped: on Kafka each
-   * account's versions stay strictly increasing.
+   * account's versions stay strictly increasing. An event that cannot be mapped quarantines its stream (when a
+   * dead-letter topic is configured): it and the stream's later events are dead-lettered with the reason.
    */
   private async toMessages(
     tx: PoolClient,
     events: StoredEvent[],
     facts: Map<string, AccountFacts>,
-  ): Promise<{ messages: Message[]; changed: Map<string, AccountFacts> }> {
+    quarantine: Map<string, Quarantine>,
+  ): Promise<{
+    messages: Message[];
+    deadLetters: Message[];
+    changed: Map<string, AccountFacts>;
+    quarantined: Quarantine[];
+  }> {
     const messages: Message[] = [];
+    const deadLetters: Message[] = [];
     const changed = new Map<string, AccountFacts>();
+    const quarantined: Quarantine[] = [];
     const emit = (event: StoredEvent): void => {
-      const mapped = mapToIntegrationEvent(facts.get(event.streamId), event);
-      assertContract(event, mapped.event);
-      facts.set(event.streamId, mapped.facts);
-      changed.set(event.streamId, mapped.facts);
-      messages.push(toMessage(event, mapped.event));
+      const held = quarantine.get(event.streamId);
+      if (held) {
+        deadLetters.push(
+          toDeadLetter(
+            event,
+            `stream quarantined since version ${held.streamVersion} (${held.eventId}): ${held.reason}`,
+          ),
+        );
+        return;
+      }
+      try {
+        const mapped = mapToIntegrationEvent(facts.get(event.streamId), event);
+        assertContract(event, mapped.event);
+        facts.set(event.streamId, mapped.facts);
+        changed.set(event.streamId, mapped.facts);
+        messages.push(toMessage(event, mapped.event));
+      } catch (error) {
+        if (!(error instanceof MappingError) || !this.options.deadLetterTopic) throw error;
+        const entry = {
+          streamId: event.streamId,
+          eventId: event.eventId,
+          streamVersion: event.streamVersion,
+          reason: error.message,
+        };
+        logger.error('Relay quarantined an account stream: its event cannot be mapped', { relay: this.name, ...entry });
+        quarantine.set(event.streamId, entry);
+        quarantined.push(entry);
+        deadLetters.push(toDeadLetter(event, error.message));
+      }
     };
     for (const event of events) {
+      const held = quarantine.get(event.streamId);
+      if (held) {
+        if (event.streamVersion > held.streamVersion) emit(event);
+        continue;
+      }
       const known = facts.get(event.streamId)?.version ?? 0;
       if (event.streamVersion <= known) continue;
       if (event.streamVersion > known + 1) {
@@ -235,7 +317,17 @@ export class Relay {
       }
       emit(event);
     }
-    return { messages, changed };
+    return { messages, deadLetters, changed, quarantined };
+  }
+
+  private async saveQuarantine(tx: PoolClient, entries: Quarantine[]): Promise<void> {
+    for (const entry of entries) {
+      await tx.query(
+        `INSERT INTO event_store.relay_quarantine (relay_name, stream_id, event_id, stream_version, reason)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (relay_name, stream_id) DO NOTHING`,
+        [this.name, entry.streamId, entry.eventId, entry.streamVersion, entry.reason.slice(0, 2_000)],
+      );
+    }
   }
 
   private async saveFacts(tx: PoolClient, changed: Map<string, AccountFacts>): Promise<void> {
@@ -274,6 +366,24 @@ function metadataString(metadata: unknown, key: string): string | undefined {
   if (typeof metadata !== 'object' || metadata === null) return undefined;
   const value = (metadata as Record<string, unknown>)[key];
   return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** A stored event that could not be relayed, as it is in the store, with the reason. */
+export function toDeadLetter(source: StoredEvent, reason: string): Message {
+  const correlationId = metadataString(source.metadata, 'correlationId');
+  return {
+    key: source.streamId,
+    value: JSON.stringify(source),
+    headers: {
+      [DLQ_HEADER.reason]: reason.slice(0, 2_000),
+      [DLQ_HEADER.consumer]: 'relay',
+      [DLQ_HEADER.failedAt]: new Date().toISOString(),
+      [HEADER.eventId]: source.eventId,
+      [HEADER.eventType]: source.type,
+      [HEADER.contentType]: JSON_CONTENT_TYPE,
+      ...(correlationId && { [HEADER.correlationId]: correlationId }),
+    },
+  };
 }
 
 export function toMessage(source: StoredEvent, event: IntegrationEventWire): Message {

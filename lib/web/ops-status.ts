@@ -27,7 +27,13 @@ let kafka: Kafka | undefined;
 function statusKafka(): Kafka {
   // A page must answer quickly when Kafka is away: short timeouts, few quick retries. Not 0 retries: kafkajs' admin
   // needs one to find the group coordinator right after connecting ("No brokers in the broker pool" otherwise).
-  kafka ??= createKafka({ connectionTimeout: 1_000, requestTimeout: 3_000, retries: 2, initialRetryTime: 100, maxRetryTime: 500 });
+  kafka ??= createKafka({
+    connectionTimeout: 1_000,
+    requestTimeout: 3_000,
+    retries: 2,
+    initialRetryTime: 100,
+    maxRetryTime: 500,
+  });
   return kafka;
 }
 

@@ -35,7 +35,7 @@ p.lead { color: var(--muted); margin-top: -.5rem; }
 .grid { display: grid; gap: 1.25rem; margin-bottom: 1.25rem; grid-template-columns: repeat(auto-fit, minmax(17rem, 1fr)); }
 .grid > .card { margin-bottom: 0; }
 .grid.stats { grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); }
-.balance-card { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 1rem; align-items: flex-end; }
+.balance-card { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 1rem; align-items: center; }
 .balance-card .amount { font-size: 2.25rem; font-weight: 700; font-variant-numeric: tabular-nums; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
 dl.facts dt { color: var(--muted); }

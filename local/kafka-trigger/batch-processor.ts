@@ -92,7 +92,8 @@ export function interpretResponse(payload: unknown, records: readonly SourceReco
   if (failures.length === 0) return { kind: 'success' };
 
   const byIdentity = new Map<string, SourceRecord>();
-  for (const record of records) byIdentity.set(`${partitionKey(record.topic, record.partition)}@${record.offset}`, record);
+  for (const record of records)
+    byIdentity.set(`${partitionKey(record.topic, record.partition)}@${record.offset}`, record);
 
   const failed = new Set<SourceRecord>();
   for (const failure of failures) {
@@ -179,7 +180,9 @@ export async function processBatch(
           error: error.message,
           attempt,
         });
-        await effects.sleep(backoffDelay(attempt, { baseMs: Math.max(backoff.baseMs, 100), maxMs: Math.max(backoff.maxMs, 1000) }));
+        await effects.sleep(
+          backoffDelay(attempt, { baseMs: Math.max(backoff.baseMs, 100), maxMs: Math.max(backoff.maxMs, 1000) }),
+        );
       }
     }
   };
@@ -204,7 +207,9 @@ export async function processBatch(
           error: error instanceof Error ? error.message : String(error),
           attempt,
         });
-        await effects.sleep(backoffDelay(attempt, { baseMs: Math.max(backoff.baseMs, 100), maxMs: Math.max(backoff.maxMs, 1000) }));
+        await effects.sleep(
+          backoffDelay(attempt, { baseMs: Math.max(backoff.baseMs, 100), maxMs: Math.max(backoff.maxMs, 1000) }),
+        );
       }
     }
   };

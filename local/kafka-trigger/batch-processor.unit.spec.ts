@@ -22,7 +22,10 @@ interface Recorder {
   sleeps: number[];
 }
 
-function recorder(respond: (records: readonly SourceRecord[], call: number) => InvokeOutcome | Error, now = 0): Recorder {
+function recorder(
+  respond: (records: readonly SourceRecord[], call: number) => InvokeOutcome | Error,
+  now = 0,
+): Recorder {
   const result: Recorder = {
     invocations: [],
     handled: [],
@@ -72,7 +75,12 @@ describe('processBatch', () => {
   it('given a successful invocation, when processed, then every record is handled once and nothing is retried', async () => {
     const r = recorder(() => ok);
 
-    const summary = await processBatch([...records(0, 0, 2), ...records(1, 7, 2)], policy({ maximumRetryAttempts: 3 }), backoff, r.effects);
+    const summary = await processBatch(
+      [...records(0, 0, 2), ...records(1, 7, 2)],
+      policy({ maximumRetryAttempts: 3 }),
+      backoff,
+      r.effects,
+    );
 
     expect(r.invocations).toEqual([['0:0', '0:1', '1:7', '1:8']]);
     expect(r.handled).toEqual(['0:0', '0:1', '1:7', '1:8']);
@@ -124,7 +132,12 @@ describe('processBatch', () => {
     const r = recorder((batch) => (batch.some((rec) => id(rec) === poison) ? boom : ok));
     const batch = [...records(0, 0, 8), ...records(1, 0, 2)];
 
-    await processBatch(batch, policy({ maximumRetryAttempts: 1, bisectBatchOnFunctionError: true }), backoff, r.effects);
+    await processBatch(
+      batch,
+      policy({ maximumRetryAttempts: 1, bisectBatchOnFunctionError: true }),
+      backoff,
+      r.effects,
+    );
 
     expect(r.deadLettered.map((d) => d.records)).toEqual([[poison]]);
     expect(r.deadLettered[0]!.failure.attempts).toBeGreaterThanOrEqual(2);
@@ -137,7 +150,10 @@ describe('processBatch', () => {
   it('given ReportBatchItemFailures, when one record fails once, then offsets before it are handled and the retry starts at it', async () => {
     const r = recorder((_batch, call) =>
       call === 1
-        ? { type: 'success', payload: { batchItemFailures: [{ itemIdentifier: { partition: 'events-0', offset: 2 } }] } }
+        ? {
+            type: 'success',
+            payload: { batchItemFailures: [{ itemIdentifier: { partition: 'events-0', offset: 2 } }] },
+          }
         : ok,
     );
 
@@ -162,7 +178,12 @@ describe('processBatch', () => {
       payload: { batchItemFailures: [{ itemIdentifier: { partition: 'events-0', offset: 1 } }] },
     }));
 
-    await processBatch(records(0, 0, 3), policy({ maximumRetryAttempts: 1, reportBatchItemFailures: true }), backoff, r.effects);
+    await processBatch(
+      records(0, 0, 3),
+      policy({ maximumRetryAttempts: 1, reportBatchItemFailures: true }),
+      backoff,
+      r.effects,
+    );
 
     expect(r.invocations).toEqual([
       ['0:0', '0:1', '0:2'],
@@ -195,7 +216,12 @@ describe('processBatch', () => {
       payload: { batchItemFailures: [{ itemIdentifier: { partition: 'events-9', offset: 0 } }] },
     }));
 
-    await processBatch(records(0, 0, 2), policy({ maximumRetryAttempts: 0, reportBatchItemFailures: true }), backoff, r.effects);
+    await processBatch(
+      records(0, 0, 2),
+      policy({ maximumRetryAttempts: 0, reportBatchItemFailures: true }),
+      backoff,
+      r.effects,
+    );
 
     expect(r.deadLettered).toEqual([
       { records: ['0:0', '0:1'], failure: expect.objectContaining({ errorType: 'InvalidBatchItemFailures' }) },
@@ -209,7 +235,9 @@ describe('processBatch', () => {
 
     await processBatch([old, fresh], policy({ maximumRecordAgeMs: 60_000 }), backoff, r.effects);
 
-    expect(r.deadLettered).toEqual([{ records: ['0:0'], failure: expect.objectContaining({ reason: 'RecordAgeExceeded' }) }]);
+    expect(r.deadLettered).toEqual([
+      { records: ['0:0'], failure: expect.objectContaining({ reason: 'RecordAgeExceeded' }) },
+    ]);
     expect(r.invocations).toEqual([['0:1']]);
     expect(r.handled).toEqual(['0:0', '0:1']);
   });
@@ -243,9 +271,9 @@ describe('processBatch', () => {
     const r = recorder(() => boom);
     r.effects.sleep = () => Promise.reject(new TriggerStoppedError());
 
-    await expect(processBatch(records(0, 0, 2), policy({ maximumRetryAttempts: 3 }), backoff, r.effects)).rejects.toBeInstanceOf(
-      TriggerStoppedError,
-    );
+    await expect(
+      processBatch(records(0, 0, 2), policy({ maximumRetryAttempts: 3 }), backoff, r.effects),
+    ).rejects.toBeInstanceOf(TriggerStoppedError);
     expect(r.handled).toEqual([]);
   });
 });
@@ -261,7 +289,10 @@ describe('interpretResponse', () => {
   );
 
   it('given a string offset, when interpreted, then it is accepted', () => {
-    const result = interpretResponse({ batchItemFailures: [{ itemIdentifier: { partition: 'events-1', offset: '1' } }] }, batch);
+    const result = interpretResponse(
+      { batchItemFailures: [{ itemIdentifier: { partition: 'events-1', offset: '1' } }] },
+      batch,
+    );
 
     expect(result.kind).toBe('partial');
   });
@@ -282,12 +313,13 @@ describe('interpretResponse', () => {
     expect(result.kind === 'partial' && result.failed.map(id)).toEqual(['0:1', '0:2']);
   });
 
-  it.each([{ batchItemFailures: 'x' }, { batchItemFailures: [{}] }, { batchItemFailures: [{ itemIdentifier: { partition: 'events-0' } }] }])(
-    'given the malformed %p, when interpreted, then it is invalid',
-    (payload) => {
-      expect(interpretResponse(payload, batch).kind).toBe('invalid');
-    },
-  );
+  it.each([
+    { batchItemFailures: 'x' },
+    { batchItemFailures: [{}] },
+    { batchItemFailures: [{ itemIdentifier: { partition: 'events-0' } }] },
+  ])('given the malformed %p, when interpreted, then it is invalid', (payload) => {
+    expect(interpretResponse(payload, batch).kind).toBe('invalid');
+  });
 });
 
 describe('expiredPrefix and backoffDelay', () => {
@@ -299,6 +331,8 @@ describe('expiredPrefix and backoffDelay', () => {
   });
 
   it('given growing retry numbers, when the delay is computed, then it doubles up to the cap', () => {
-    expect([1, 2, 3, 4, 5].map((n) => backoffDelay(n, { baseMs: 100, maxMs: 1_000 }))).toEqual([100, 200, 400, 800, 1_000]);
+    expect([1, 2, 3, 4, 5].map((n) => backoffDelay(n, { baseMs: 100, maxMs: 1_000 }))).toEqual([
+      100, 200, 400, 800, 1_000,
+    ]);
   });
 });

@@ -60,8 +60,9 @@ const localSettingsSchema = z
     createDeadLetterTopic: z.boolean().default(true),
     retryBackoffBaseMs: z.number().int().min(0).max(60_000).default(200),
     retryBackoffMaxMs: z.number().int().min(0).max(300_000).default(5_000),
-    /** How long shutdown waits for in-flight invocations before leaving their offsets uncommitted. */
-    shutdownGraceMs: z.number().int().min(0).max(900_000).default(15_000),
+    /** How long shutdown waits for in-flight invocations before leaving their offsets uncommitted (npm start
+     *  SIGKILLs serverless-offline 10 s after its SIGINT). */
+    shutdownGraceMs: z.number().int().min(0).max(900_000).default(8_000),
   })
   .strict();
 
@@ -193,7 +194,9 @@ export function readLocalSettings(custom: unknown): LocalSettings {
   const raw = isRecord(custom) && custom.kafkaTrigger !== undefined ? custom.kafkaTrigger : {};
   const parsed = localSettingsSchema.safeParse(raw ?? {});
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${['custom', 'kafkaTrigger', ...issue.path].join('.')}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `${['custom', 'kafkaTrigger', ...issue.path].join('.')}: ${issue.message}`,
+    );
     throw new KafkaTriggerConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   return parsed.data;
@@ -218,7 +221,8 @@ export function readMappings(definition: ServiceDefinition, options: ReadOptions
       if (!kind) return;
       const event = (kind === 'msk' ? rawEvent.msk : rawEvent.kafka) as Record<string, unknown>;
       const where = `functions.${functionKey}.events[${index}].${kind}`;
-      if (typeof event.topic !== 'string' || event.topic === '') throw new KafkaTriggerConfigError(`${where}: topic is required`);
+      if (typeof event.topic !== 'string' || event.topic === '')
+        throw new KafkaTriggerConfigError(`${where}: topic is required`);
       const topic = event.topic;
 
       const clusterToken = kind === 'msk' ? mskClusterNameToken(event.arn) : '';
@@ -257,7 +261,8 @@ export function readMappings(definition: ServiceDefinition, options: ReadOptions
         throw new KafkaTriggerConfigError(`${propsWhere}: maximumBatchingWindow must be in 0..300 s`);
       }
 
-      const sourceConfig = properties[kind === 'msk' ? 'AmazonManagedKafkaEventSourceConfig' : 'SelfManagedKafkaEventSourceConfig'];
+      const sourceConfig =
+        properties[kind === 'msk' ? 'AmazonManagedKafkaEventSourceConfig' : 'SelfManagedKafkaEventSourceConfig'];
       const configuredGroupId = isRecord(sourceConfig) ? firstNonEmpty(sourceConfig.ConsumerGroupId) : undefined;
       const functionName = fn.name ?? `${definition.service}-${definition.stage}-${functionKey}`;
       // AWS uses the mapping's UUID when no group id is set; locally a stable name plays that part.
@@ -281,7 +286,8 @@ export function readMappings(definition: ServiceDefinition, options: ReadOptions
       }
 
       const destinationConfig = properties.DestinationConfig;
-      const onFailure = isRecord(destinationConfig) && isRecord(destinationConfig.OnFailure) ? destinationConfig.OnFailure : null;
+      const onFailure =
+        isRecord(destinationConfig) && isRecord(destinationConfig.OnFailure) ? destinationConfig.OnFailure : null;
       const configuredOnFailureDestination = onFailure ? (firstNonEmpty(onFailure.Destination) ?? null) : null;
       const configuredKafkaDestination =
         configuredOnFailureDestination?.startsWith('kafka://') === true
@@ -299,7 +305,9 @@ export function readMappings(definition: ServiceDefinition, options: ReadOptions
         firstNonEmpty(options.env.KAFKA_DLQ_TOPIC, fn.environment?.KAFKA_DLQ_TOPIC, providerEnv.KAFKA_DLQ_TOPIC) ??
         `${topic}-dlq`;
       if (deadLetterTopic === topic) {
-        throw new KafkaTriggerConfigError(`${propsWhere}: the on-failure destination must not be the source topic ${topic}`);
+        throw new KafkaTriggerConfigError(
+          `${propsWhere}: the on-failure destination must not be the source topic ${topic}`,
+        );
       }
       if (configuredOnFailureDestination && !configuredKafkaDestination) {
         warnings.push(
@@ -307,9 +315,15 @@ export function readMappings(definition: ServiceDefinition, options: ReadOptions
         );
       }
 
+      if (event.filterPatterns !== undefined) {
+        warnings.push(`${where}: filterPatterns are not emulated locally; every record reaches the function`);
+      }
+
       const timeoutSeconds = fn.timeout ?? definition.providerTimeout ?? SERVERLESS_DEFAULT_TIMEOUT_SECONDS;
       if (timeoutSeconds > KAFKA_TRIGGER_MAX_TIMEOUT_SECONDS) {
-        warnings.push(`${where}: AWS caps the timeout of Kafka-triggered functions at 14 minutes (${timeoutSeconds} s set)`);
+        warnings.push(
+          `${where}: AWS caps the timeout of Kafka-triggered functions at 14 minutes (${timeoutSeconds} s set)`,
+        );
       }
 
       if (kind === 'kafka' && brokers.length === 0 && Array.isArray(event.bootstrapServers)) {
@@ -336,7 +350,9 @@ export function readMappings(definition: ServiceDefinition, options: ReadOptions
         deployedBatchingWindowSeconds: windowSeconds,
         startingPosition,
         startingPositionTimestampMs:
-          startingPosition === 'AT_TIMESTAMP' && timestampSeconds !== undefined ? Math.round(timestampSeconds * 1000) : null,
+          startingPosition === 'AT_TIMESTAMP' && timestampSeconds !== undefined
+            ? Math.round(timestampSeconds * 1000)
+            : null,
         consumerGroupId,
         enabled: booleanProperty(properties, 'Enabled', propsWhere) ?? true,
         retry: {

@@ -1,4 +1,10 @@
-import { defaultLogicalId, KafkaTriggerConfigError, parseKafkaDestination, readMappings, type ServiceDefinition } from './config';
+import {
+  defaultLogicalId,
+  KafkaTriggerConfigError,
+  parseKafkaDestination,
+  readMappings,
+  type ServiceDefinition,
+} from './config';
 
 const ARN = 'arn:aws:kafka:eu-west-1:000000000000:cluster/ledgerline-local/00000000-1';
 
@@ -52,7 +58,12 @@ describe('readMappings', () => {
         startingPositionTimestampMs: null,
         consumerGroupId: 'ledgerline-projector',
         enabled: true,
-        retry: { maximumRetryAttempts: 3, bisectBatchOnFunctionError: false, reportBatchItemFailures: false, maximumRecordAgeMs: null },
+        retry: {
+          maximumRetryAttempts: 3,
+          bisectBatchOnFunctionError: false,
+          reportBatchItemFailures: false,
+          maximumRecordAgeMs: null,
+        },
         deadLetterTopic: 'banking-events-dlq',
         configuredOnFailureDestination: null,
         functionTimeoutMs: 60_000,
@@ -110,7 +121,12 @@ describe('readMappings', () => {
 
     expect(mapping).toMatchObject({
       batchingWindowMs: 0,
-      retry: { maximumRetryAttempts: 5, bisectBatchOnFunctionError: true, reportBatchItemFailures: true, maximumRecordAgeMs: 3_600_000 },
+      retry: {
+        maximumRetryAttempts: 5,
+        bisectBatchOnFunctionError: true,
+        reportBatchItemFailures: true,
+        maximumRecordAgeMs: 3_600_000,
+      },
       deadLetterTopic: 'projector-failures',
       configuredOnFailureDestination: 'kafka://projector-failures',
     });
@@ -132,7 +148,9 @@ describe('readMappings', () => {
       service({
         resources: {
           extensions: {
-            [logicalId]: { Properties: { DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:eu-west-1:1:q' } } } },
+            [logicalId]: {
+              Properties: { DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:eu-west-1:1:q' } } },
+            },
           },
         },
       }),
@@ -168,7 +186,9 @@ describe('readMappings', () => {
   });
 
   it('given a provider-environment KAFKA_DLQ_TOPIC and no process env, when read, then the function env name is used', () => {
-    const result = readMappings(service({ providerEnvironment: { KAFKA_DLQ_TOPIC: 'banking-events-dlq-x' } }), { env: {} });
+    const result = readMappings(service({ providerEnvironment: { KAFKA_DLQ_TOPIC: 'banking-events-dlq-x' } }), {
+      env: {},
+    });
 
     expect(result.mappings[0]!.deadLetterTopic).toBe('banking-events-dlq-x');
     expect(result.brokers).toEqual([]);
@@ -208,27 +228,48 @@ describe('readMappings', () => {
 
   it('given AT_TIMESTAMP, when read, then the timestamp (seconds) becomes ms; without one it is refused', () => {
     const at = (extra: Record<string, unknown>) =>
-      service({ functions: { projector: { events: [{ msk: { arn: ARN, topic: 't', startingPosition: 'AT_TIMESTAMP', ...extra } }] } } });
+      service({
+        functions: {
+          projector: { events: [{ msk: { arn: ARN, topic: 't', startingPosition: 'AT_TIMESTAMP', ...extra } }] },
+        },
+      });
 
-    expect(readMappings(at({ startingPositionTimestamp: 1_700_000_000 }), { env }).mappings[0]!.startingPositionTimestampMs).toBe(
-      1_700_000_000_000,
-    );
+    expect(
+      readMappings(at({ startingPositionTimestamp: 1_700_000_000 }), { env }).mappings[0]!.startingPositionTimestampMs,
+    ).toBe(1_700_000_000_000);
     expect(() => readMappings(at({}), { env })).toThrow(KafkaTriggerConfigError);
   });
 
   it('given the source topic as destination, when read, then it is refused (no recursion)', () => {
-    expect(() => readMappings(service({ custom: { kafkaTrigger: { onFailureDestination: 'banking-events' } } }), { env })).toThrow(
-      /must not be the source topic/,
-    );
+    expect(() =>
+      readMappings(service({ custom: { kafkaTrigger: { onFailureDestination: 'banking-events' } } }), { env }),
+    ).toThrow(/must not be the source topic/);
   });
 
   it('given an unknown custom.kafkaTrigger key, when read, then the error names it', () => {
-    expect(() => readMappings(service({ custom: { kafkaTrigger: { batchWindow: 1 } } }), { env })).toThrow(/custom\.kafkaTrigger/);
+    expect(() => readMappings(service({ custom: { kafkaTrigger: { batchWindow: 1 } } }), { env })).toThrow(
+      /custom\.kafkaTrigger/,
+    );
+  });
+
+  it('given filterPatterns, when read, then a warning says they are not emulated', () => {
+    const result = readMappings(
+      service({
+        functions: {
+          projector: { events: [{ msk: { arn: ARN, topic: 't', filterPatterns: [{ value: { a: [1] } }] } }] },
+        },
+      }),
+      { env },
+    );
+
+    expect(result.warnings.join()).toMatch(/filterPatterns are not emulated/);
   });
 
   it('given an extension for a mapping that does not exist, when read, then a warning names it', () => {
     const result = readMappings(
-      service({ resources: { extensions: { ProjectorEventSourceMappingMSKTypo: { Properties: { MaximumRetryAttempts: 1 } } } } }),
+      service({
+        resources: { extensions: { ProjectorEventSourceMappingMSKTypo: { Properties: { MaximumRetryAttempts: 1 } } } },
+      }),
       { env },
     );
 

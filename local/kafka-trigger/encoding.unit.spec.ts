@@ -23,7 +23,16 @@ describe('encodeRecord', () => {
       }),
     );
 
-    expect(Object.keys(encoded)).toEqual(['topic', 'partition', 'offset', 'timestamp', 'timestampType', 'key', 'value', 'headers']);
+    expect(Object.keys(encoded)).toEqual([
+      'topic',
+      'partition',
+      'offset',
+      'timestamp',
+      'timestampType',
+      'key',
+      'value',
+      'headers',
+    ]);
     expect(encoded).toEqual({
       topic: 'banking-events',
       partition: 3,

@@ -80,7 +80,8 @@ function toFunctionError(payload: unknown, fallbackType: string): FunctionError 
 export function classifyInvokeResponse(response: RawInvokeResponse): ClassifiedResponse {
   const payload = parseBody(response.body);
   if (response.status === 200) {
-    if (response.functionError) return { kind: 'function-error', error: toFunctionError(payload, response.functionError) };
+    if (response.functionError)
+      return { kind: 'function-error', error: toFunctionError(payload, response.functionError) };
     if (
       isRecord(payload) &&
       typeof payload.errorType === 'string' &&
@@ -92,9 +93,13 @@ export function classifyInvokeResponse(response: RawInvokeResponse): ClassifiedR
     return { kind: 'ok', payload };
   }
   if (response.status === 413) {
-    return { kind: 'function-error', error: toFunctionError(payload, response.errorType ?? 'RequestTooLargeException') };
+    return {
+      kind: 'function-error',
+      error: toFunctionError(payload, response.errorType ?? 'RequestTooLargeException'),
+    };
   }
-  const detail = isRecord(payload) && typeof payload.Message === 'string' ? payload.Message : response.body.slice(0, 500);
+  const detail =
+    isRecord(payload) && typeof payload.Message === 'string' ? payload.Message : response.body.slice(0, 500);
   return { kind: 'unavailable', message: `HTTP ${response.status} ${response.errorType ?? ''} ${detail}`.trim() };
 }
 

@@ -5,7 +5,9 @@ import { record } from './testing/fixtures';
 
 describe('classifyInvokeResponse', () => {
   it('given 200 with a JSON body, when classified, then it is the response payload', () => {
-    expect(classifyInvokeResponse({ status: 200, functionError: null, errorType: null, body: '{"batchItemFailures":[]}' })).toEqual({
+    expect(
+      classifyInvokeResponse({ status: 200, functionError: null, errorType: null, body: '{"batchItemFailures":[]}' }),
+    ).toEqual({
       kind: 'ok',
       payload: { batchItemFailures: [] },
     });
@@ -27,7 +29,10 @@ describe('classifyInvokeResponse', () => {
     });
 
     expect(result.kind).toBe('function-error');
-    expect(result.kind === 'function-error' && [result.error.errorType, result.error.errorMessage]).toEqual(['Error', 'db down']);
+    expect(result.kind === 'function-error' && [result.error.errorType, result.error.errorMessage]).toEqual([
+      'Error',
+      'db down',
+    ]);
   });
 
   it('given an error object payload without the header, when classified, then it is a function error too', () => {
@@ -55,11 +60,16 @@ describe('classifyInvokeResponse', () => {
       body: JSON.stringify({ Message: 'Function not found: x', Type: 'User' }),
     });
 
-    expect(result).toEqual({ kind: 'unavailable', message: 'HTTP 404 ResourceNotFoundException Function not found: x' });
+    expect(result).toEqual({
+      kind: 'unavailable',
+      message: 'HTTP 404 ResourceNotFoundException Function not found: x',
+    });
   });
 
   it('given 413, when classified, then it is a function error (it can never succeed)', () => {
-    expect(classifyInvokeResponse({ status: 413, functionError: null, errorType: null, body: '' }).kind).toBe('function-error');
+    expect(classifyInvokeResponse({ status: 413, functionError: null, errorType: null, body: '' }).kind).toBe(
+      'function-error',
+    );
   });
 });
 
@@ -70,7 +80,9 @@ describe('lambdaEndpoint', () => {
 
   it('given CLI, custom and env values, when resolved, then the CLI option wins, then custom, then LAMBDA_PORT', () => {
     expect(lambdaEndpoint({ lambdaPort: '3102' }, { lambdaPort: '3202' }, { LAMBDA_PORT: '3302' }).port).toBe(3102);
-    expect(lambdaEndpoint({}, { lambdaPort: '3202', host: '127.0.0.1' }, { LAMBDA_PORT: '3302' }).baseUrl).toBe('http://127.0.0.1:3202');
+    expect(lambdaEndpoint({}, { lambdaPort: '3202', host: '127.0.0.1' }, { LAMBDA_PORT: '3302' }).baseUrl).toBe(
+      'http://127.0.0.1:3202',
+    );
     expect(lambdaEndpoint({}, {}, { LAMBDA_PORT: '3302' }).port).toBe(3302);
   });
 

@@ -76,7 +76,11 @@ async function freshTopics(
   return { topic, dlq, group: `kt-${runId}-${topicCounter}-group` };
 }
 
-async function start(overrides: Partial<MappingConfig>, invoke: Invoke): Promise<KafkaTrigger> {
+async function start(
+  overrides: Partial<MappingConfig>,
+  invoke: Invoke,
+  shutdownGraceMs = 5_000,
+): Promise<KafkaTrigger> {
   const trigger = await startKafkaTrigger({
     mapping: mapping(overrides),
     brokers,
@@ -84,14 +88,23 @@ async function start(overrides: Partial<MappingConfig>, invoke: Invoke): Promise
     logger: debugLogger,
     clientId: `kafka-trigger-int-${runId}`,
     backoff: { baseMs: 10, maxMs: 50 },
-    shutdownGraceMs: 5_000,
+    shutdownGraceMs,
     consumer: { sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 },
   });
   running.push(trigger);
   return trigger;
 }
 
-async function produce(topic: string, messages: Array<{ partition: number; key?: string | null; value?: string | null; headers?: IHeaders; timestamp?: string }>): Promise<void> {
+async function produce(
+  topic: string,
+  messages: Array<{
+    partition: number;
+    key?: string | null;
+    value?: string | null;
+    headers?: IHeaders;
+    timestamp?: string;
+  }>,
+): Promise<void> {
   await producer.send({
     topic,
     acks: -1,
@@ -122,7 +135,10 @@ async function readTopic(topic: string, count: number): Promise<KafkaMessage[]> 
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void seen.push(message) });
-    await eventually(() => (seen.length >= count ? true : undefined), `${count} messages on ${topic} (have ${seen.length})`);
+    await eventually(
+      () => (seen.length >= count ? true : undefined),
+      `${count} messages on ${topic} (have ${seen.length})`,
+    );
     return seen;
   } finally {
     await consumer.disconnect();
@@ -146,7 +162,9 @@ describe('Kafka trigger emulator against the real broker', () => {
       { partition: 0, key: null, value: 'no key', timestamp: '1700000000001' },
     ]);
     await produce(topic, [{ partition: 1, key: 'account-1', value: null, timestamp: '1700000000002' }]);
-    await produce(topic, [{ partition: 2, key: 'account-2', value: 'x', headers: { dup: ['a', 'b'] }, timestamp: '1700000000003' }]);
+    await produce(topic, [
+      { partition: 2, key: 'account-2', value: 'x', headers: { dup: ['a', 'b'] }, timestamp: '1700000000003' },
+    ]);
     const events: LambdaKafkaEvent[] = [];
 
     await start({ topic, deadLetterTopic: dlq, consumerGroupId: group, batchingWindowMs: 300 }, async (event) => {
@@ -173,10 +191,27 @@ describe('Kafka trigger emulator against the real broker', () => {
         value: b64('{"n":0}'),
         headers: [{ 'event-type': [...Buffer.from('AccountCreated')] }, { bin: [0, -56, -1] }],
       },
-      { topic, partition: 0, offset: 1, timestamp: 1_700_000_000_001, timestampType: 'CREATE_TIME', value: b64('no key'), headers: [] },
+      {
+        topic,
+        partition: 0,
+        offset: 1,
+        timestamp: 1_700_000_000_001,
+        timestampType: 'CREATE_TIME',
+        value: b64('no key'),
+        headers: [],
+      },
     ]);
     expect(event!.records[`${topic}-1`]).toEqual([
-      { topic, partition: 1, offset: 0, timestamp: 1_700_000_000_002, timestampType: 'CREATE_TIME', key: b64('account-1'), value: null, headers: [] },
+      {
+        topic,
+        partition: 1,
+        offset: 0,
+        timestamp: 1_700_000_000_002,
+        timestampType: 'CREATE_TIME',
+        key: b64('account-1'),
+        value: null,
+        headers: [],
+      },
     ]);
     expect(event!.records[`${topic}-2`]).toEqual([
       {
@@ -197,7 +232,9 @@ describe('Kafka trigger emulator against the real broker', () => {
   });
 
   it('given a topic with LogAppendTime, when delivered, then timestampType is LOG_APPEND_TIME with the broker time', async () => {
-    const { topic, dlq, group } = await freshTopics('logappend', 1, [{ name: 'message.timestamp.type', value: 'LogAppendTime' }]);
+    const { topic, dlq, group } = await freshTopics('logappend', 1, [
+      { name: 'message.timestamp.type', value: 'LogAppendTime' },
+    ]);
     const before = Date.now();
     await produce(topic, [{ partition: 0, timestamp: '1000' }]);
     const records: LambdaKafkaRecord[] = [];
@@ -213,13 +250,19 @@ describe('Kafka trigger emulator against the real broker', () => {
 
   it('given a backlog, when batching, then batches hold at most batchSize records and a partial batch waits for the window', async () => {
     const { topic, dlq, group } = await freshTopics('batching', 1);
-    await produce(topic, Array.from({ length: 25 }, () => ({ partition: 0 })));
+    await produce(
+      topic,
+      Array.from({ length: 25 }, () => ({ partition: 0 })),
+    );
     const calls: Array<{ at: number; offsets: number[] }> = [];
-    const windowMs = 1_000;
+    const windowMs = 1_500;
 
-    await start({ topic, deadLetterTopic: dlq, consumerGroupId: group, batchSize: 10, batchingWindowMs: windowMs }, async (event) => {
-      calls.push({ at: Date.now(), offsets: allRecords(event).map((record) => record.offset) });
-    });
+    await start(
+      { topic, deadLetterTopic: dlq, consumerGroupId: group, batchSize: 10, batchingWindowMs: windowMs },
+      async (event) => {
+        calls.push({ at: Date.now(), offsets: allRecords(event).map((record) => record.offset) });
+      },
+    );
     await eventually(() => (calls.length >= 3 ? true : undefined), 'three batches');
 
     expect(calls.map((call) => call.offsets.length)).toEqual([10, 10, 5]);
@@ -243,21 +286,24 @@ describe('Kafka trigger emulator against the real broker', () => {
     let maxInFlightPerPartition = 0;
     const batchSizes: number[] = [];
 
-    await start({ topic, deadLetterTopic: dlq, consumerGroupId: group, batchSize: 7, batchingWindowMs: 20 }, async (event) => {
-      const partitions = Object.values(event.records).map((list) => list[0]!.partition);
-      batchSizes.push(allRecords(event).length);
-      for (const partition of partitions) {
-        inFlight.set(partition, (inFlight.get(partition) ?? 0) + 1);
-        maxInFlightPerPartition = Math.max(maxInFlightPerPartition, inFlight.get(partition)!);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5 + Math.floor(Math.random() * 20)));
-      for (const record of allRecords(event)) {
-        const list = delivered.get(record.partition) ?? [];
-        list.push(record.offset);
-        delivered.set(record.partition, list);
-      }
-      for (const partition of partitions) inFlight.set(partition, inFlight.get(partition)! - 1);
-    });
+    await start(
+      { topic, deadLetterTopic: dlq, consumerGroupId: group, batchSize: 7, batchingWindowMs: 20 },
+      async (event) => {
+        const partitions = Object.values(event.records).map((list) => list[0]!.partition);
+        batchSizes.push(allRecords(event).length);
+        for (const partition of partitions) {
+          inFlight.set(partition, (inFlight.get(partition) ?? 0) + 1);
+          maxInFlightPerPartition = Math.max(maxInFlightPerPartition, inFlight.get(partition)!);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.floor(Math.random() * 20)));
+        for (const record of allRecords(event)) {
+          const list = delivered.get(record.partition) ?? [];
+          list.push(record.offset);
+          delivered.set(record.partition, list);
+        }
+        for (const partition of partitions) inFlight.set(partition, inFlight.get(partition)! - 1);
+      },
+    );
     for (let round = 0; round < 6; round += 1) {
       await produce(
         topic,
@@ -268,7 +314,8 @@ describe('Kafka trigger emulator against the real broker', () => {
     }
     const expected = Array.from({ length: (perPartition * 6) / 3 }, (_, index) => index);
     await eventually(
-      () => ([0, 1, 2].every((partition) => (delivered.get(partition)?.length ?? 0) >= expected.length) ? true : undefined),
+      () =>
+        [0, 1, 2].every((partition) => (delivered.get(partition)?.length ?? 0) >= expected.length) ? true : undefined,
       'every record delivered',
     );
 
@@ -283,10 +330,21 @@ describe('Kafka trigger emulator against the real broker', () => {
 
   it('given the process killed in the middle of a batch, when a new one starts in the same group, then exactly the uncommitted records are delivered again', async () => {
     const { topic, dlq, group } = await freshTopics('kill', 1);
-    await produce(topic, Array.from({ length: 30 }, () => ({ partition: 0 })));
+    await produce(
+      topic,
+      Array.from({ length: 30 }, () => ({ partition: 0 })),
+    );
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'testing', 'crash-child.ts')], {
       cwd: path.resolve(__dirname, '..', '..'),
-      env: { ...process.env, KT_TOPIC: topic, KT_DLQ: dlq, KT_GROUP: group, KT_BLOCK_AT: '10', KT_BATCH_SIZE: '10', KAFKA_BROKERS: brokers.join(',') },
+      env: {
+        ...process.env,
+        KT_TOPIC: topic,
+        KT_DLQ: dlq,
+        KT_GROUP: group,
+        KT_BLOCK_AT: '10',
+        KT_BATCH_SIZE: '10',
+        KAFKA_BROKERS: brokers.join(','),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
@@ -294,7 +352,11 @@ describe('Kafka trigger emulator against the real broker', () => {
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
-    await eventually(() => (output.includes('BLOCKED') ? true : undefined), `the child to block (output: ${output})`, 60_000);
+    await eventually(
+      () => (output.includes('BLOCKED') ? true : undefined),
+      `the child to block (output: ${output})`,
+      60_000,
+    );
     expect(output).toContain('DONE 0,1,2,3,4,5,6,7,8,9');
     expect(output).toContain('BLOCKED 10,11,12,13,14,15,16,17,18,19');
     expect(await committed(group, topic)).toEqual({ 0: 10 }); // the first batch, not the one in flight
@@ -302,13 +364,59 @@ describe('Kafka trigger emulator against the real broker', () => {
     await new Promise((resolve) => child.once('exit', resolve));
 
     const redelivered: number[] = [];
-    await start({ topic, deadLetterTopic: dlq, consumerGroupId: group, batchSize: 10, batchingWindowMs: 50 }, async (event) => {
-      redelivered.push(...allRecords(event).map((record) => record.offset));
-    });
+    await start(
+      { topic, deadLetterTopic: dlq, consumerGroupId: group, batchSize: 10, batchingWindowMs: 50 },
+      async (event) => {
+        redelivered.push(...allRecords(event).map((record) => record.offset));
+      },
+    );
     await eventually(() => (redelivered.length >= 20 ? true : undefined), 'the redelivery', 60_000);
 
     expect(redelivered).toEqual(Array.from({ length: 20 }, (_, index) => index + 10));
     await eventually(async () => ((await committed(group, topic))[0] === 30 ? true : undefined), 'offset 30 committed');
+  });
+
+  it('given a batch in flight at shutdown, when it finishes within the grace period, then it is committed; when it hangs, stop returns without committing', async () => {
+    const { topic, dlq, group } = await freshTopics('shutdown', 1);
+    await produce(
+      topic,
+      Array.from({ length: 3 }, () => ({ partition: 0 })),
+    );
+    let release: () => void = () => undefined;
+    let entered = false;
+    const slow = await start(
+      { topic, deadLetterTopic: dlq, consumerGroupId: group, batchingWindowMs: 10 },
+      async () => {
+        entered = true;
+        await new Promise<void>((resolve) => (release = resolve));
+      },
+    );
+    await eventually(() => (entered ? true : undefined), 'the first invocation');
+
+    const stopping = slow.stop();
+    release();
+    await stopping;
+    expect(await committed(group, topic)).toEqual({ 0: 3 });
+
+    await produce(
+      topic,
+      Array.from({ length: 2 }, () => ({ partition: 0 })),
+    );
+    entered = false;
+    const hanging = await start(
+      { topic, deadLetterTopic: dlq, consumerGroupId: group, batchingWindowMs: 10 },
+      async () => {
+        entered = true;
+        await new Promise(() => undefined);
+      },
+      300,
+    );
+    await eventually(() => (entered ? true : undefined), 'the hanging invocation');
+    const began = Date.now();
+    await hanging.stop();
+
+    expect(Date.now() - began).toBeLessThan(5_000);
+    expect(await committed(group, topic)).toEqual({ 0: 3 });
   });
 
   it('given a poison record and no bisect, when retries run out, then the whole batch goes to the dead-letter topic with the reason and later records are processed', async () => {
@@ -332,7 +440,12 @@ describe('Kafka trigger emulator against the real broker', () => {
         consumerGroupId: group,
         batchSize: 5,
         batchingWindowMs: 50,
-        retry: { maximumRetryAttempts: 2, bisectBatchOnFunctionError: false, reportBatchItemFailures: false, maximumRecordAgeMs: null },
+        retry: {
+          maximumRetryAttempts: 2,
+          bisectBatchOnFunctionError: false,
+          reportBatchItemFailures: false,
+          maximumRecordAgeMs: null,
+        },
       },
       async (event) => {
         const list = allRecords(event);
@@ -345,7 +458,12 @@ describe('Kafka trigger emulator against the real broker', () => {
     );
     await eventually(() => (processed.includes(9) ? true : undefined), 'the records after the poison batch');
 
-    expect(invocations).toEqual([[0, 1, 2, 3, 4], [0, 1, 2, 3, 4], [0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]);
+    expect(invocations).toEqual([
+      [0, 1, 2, 3, 4],
+      [0, 1, 2, 3, 4],
+      [0, 1, 2, 3, 4],
+      [5, 6, 7, 8, 9],
+    ]);
     expect(processed).toEqual([5, 6, 7, 8, 9]);
     const dead = await readTopic(dlq, 5);
     expect(dead.map((message) => message.value?.toString())).toEqual(['ok-0', 'ok-1', 'ok-2', 'poison', 'ok-4']);
@@ -366,7 +484,10 @@ describe('Kafka trigger emulator against the real broker', () => {
 
   it('given a poison record and bisect on, when processed, then only the poison record is dead-lettered and every other record succeeds once, in order', async () => {
     const { topic, dlq, group } = await freshTopics('bisect', 1);
-    await produce(topic, Array.from({ length: 8 }, (_, index) => ({ partition: 0, value: index === 5 ? 'poison' : `ok-${index}` })));
+    await produce(
+      topic,
+      Array.from({ length: 8 }, (_, index) => ({ partition: 0, value: index === 5 ? 'poison' : `ok-${index}` })),
+    );
     const succeeded: number[] = [];
 
     await start(
@@ -376,11 +497,17 @@ describe('Kafka trigger emulator against the real broker', () => {
         consumerGroupId: group,
         batchSize: 8,
         batchingWindowMs: 50,
-        retry: { maximumRetryAttempts: 1, bisectBatchOnFunctionError: true, reportBatchItemFailures: false, maximumRecordAgeMs: null },
+        retry: {
+          maximumRetryAttempts: 1,
+          bisectBatchOnFunctionError: true,
+          reportBatchItemFailures: false,
+          maximumRecordAgeMs: null,
+        },
       },
       async (event) => {
         const list = allRecords(event);
-        if (list.some((record) => Buffer.from(record.value ?? '', 'base64').toString() === 'poison')) throw new Error('poison');
+        if (list.some((record) => Buffer.from(record.value ?? '', 'base64').toString() === 'poison'))
+          throw new Error('poison');
         succeeded.push(...list.map((record) => record.offset));
       },
     );
@@ -393,8 +520,14 @@ describe('Kafka trigger emulator against the real broker', () => {
 
   it('given ReportBatchItemFailures, when one record fails once, then offsets are committed up to it and only its partition is retried from it', async () => {
     const { topic, dlq, group } = await freshTopics('partial', 2);
-    await produce(topic, Array.from({ length: 6 }, () => ({ partition: 0 })));
-    await produce(topic, Array.from({ length: 4 }, () => ({ partition: 1 })));
+    await produce(
+      topic,
+      Array.from({ length: 6 }, () => ({ partition: 0 })),
+    );
+    await produce(
+      topic,
+      Array.from({ length: 4 }, () => ({ partition: 1 })),
+    );
     const invocations: Array<{ records: string[]; committedBefore: Record<number, number> }> = [];
 
     await start(
@@ -404,14 +537,20 @@ describe('Kafka trigger emulator against the real broker', () => {
         consumerGroupId: group,
         batchSize: 100,
         batchingWindowMs: 300,
-        retry: { maximumRetryAttempts: 3, bisectBatchOnFunctionError: false, reportBatchItemFailures: true, maximumRecordAgeMs: null },
+        retry: {
+          maximumRetryAttempts: 3,
+          bisectBatchOnFunctionError: false,
+          reportBatchItemFailures: true,
+          maximumRecordAgeMs: null,
+        },
       },
       async (event) => {
         invocations.push({
           records: allRecords(event).map((record) => `${record.partition}:${record.offset}`),
           committedBefore: await committed(group, topic),
         });
-        if (invocations.length === 1) return { batchItemFailures: [{ itemIdentifier: { partition: `${topic}-0`, offset: 3 } }] };
+        if (invocations.length === 1)
+          return { batchItemFailures: [{ itemIdentifier: { partition: `${topic}-0`, offset: 3 } }] };
         return { batchItemFailures: [] };
       },
     );

@@ -78,10 +78,12 @@ export function lambdaEndpoint(
   offlineCustom: unknown,
   env: Readonly<Record<string, string | undefined>>,
 ): { baseUrl: string; host: string; port: number; noTimeout: boolean } {
-  const custom = typeof offlineCustom === 'object' && offlineCustom !== null ? (offlineCustom as Record<string, unknown>) : {};
+  const custom =
+    typeof offlineCustom === 'object' && offlineCustom !== null ? (offlineCustom as Record<string, unknown>) : {};
   const rawPort = cliOptions.lambdaPort ?? custom.lambdaPort ?? env.LAMBDA_PORT ?? 3002;
   const port = Number(rawPort);
-  if (!Number.isInteger(port) || port <= 0 || port > 65_535) throw new KafkaTriggerConfigError(`Invalid lambdaPort ${String(rawPort)}`);
+  if (!Number.isInteger(port) || port <= 0 || port > 65_535)
+    throw new KafkaTriggerConfigError(`Invalid lambdaPort ${String(rawPort)}`);
   const rawHost = String(cliOptions.host ?? custom.host ?? 'localhost');
   // serverless-offline listens on this host; a wildcard address is reached through loopback.
   const host = rawHost === '0.0.0.0' ? '127.0.0.1' : rawHost === '::' ? '::1' : rawHost;
@@ -174,7 +176,9 @@ export default class KafkaTriggerPlugin {
   private print(): void {
     const result = this.read();
     for (const warning of result.warnings) this.log.warning(`kafka-trigger: ${warning}`);
-    process.stdout.write(`${JSON.stringify({ brokers: result.brokers, local: result.local, mappings: result.mappings }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ brokers: result.brokers, local: result.local, mappings: result.mappings }, null, 2)}\n`,
+    );
   }
 
   async startAll(): Promise<void> {
@@ -184,7 +188,9 @@ export default class KafkaTriggerPlugin {
       config = this.read();
     } catch (error) {
       // A configuration error names the setting; the HTTP side of serverless-offline keeps running.
-      this.log.error(`kafka-trigger: ${error instanceof Error ? error.message : String(error)} (Kafka trigger not started)`);
+      this.log.error(
+        `kafka-trigger: ${error instanceof Error ? error.message : String(error)} (Kafka trigger not started)`,
+      );
       return;
     }
     for (const warning of config.warnings) this.log.warning(`kafka-trigger: ${warning}`);
@@ -193,19 +199,28 @@ export default class KafkaTriggerPlugin {
       return;
     }
     const mappings = config.mappings.filter((mapping) => {
-      if (!mapping.enabled) this.log.notice(`kafka-trigger: ${mapping.functionKey} (${mapping.topic}) is disabled (enabled: false)`);
+      if (!mapping.enabled)
+        this.log.notice(`kafka-trigger: ${mapping.functionKey} (${mapping.topic}) is disabled (enabled: false)`);
       return mapping.enabled;
     });
     if (mappings.length === 0) return;
     if (config.brokers.length === 0) {
-      this.log.warning('kafka-trigger: no Kafka brokers (set KAFKA_BROKERS or custom.kafkaTrigger.brokers); Kafka events are not emulated');
+      this.log.warning(
+        'kafka-trigger: no Kafka brokers (set KAFKA_BROKERS or custom.kafkaTrigger.brokers); Kafka events are not emulated',
+      );
       return;
     }
 
-    const endpoint = lambdaEndpoint(this.cliOptions, this.serverless.service.custom?.['serverless-offline'], process.env);
+    const endpoint = lambdaEndpoint(
+      this.cliOptions,
+      this.serverless.service.custom?.['serverless-offline'],
+      process.env,
+    );
     process.once('SIGINT', this.signalHandler);
     process.once('SIGTERM', this.signalHandler);
-    this.startLoop = this.run(mappings, config, endpoint);
+    this.startLoop = this.run(mappings, config, endpoint).catch((error: unknown) => {
+      this.log.error(`kafka-trigger: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    });
   }
 
   private async run(
@@ -216,7 +231,8 @@ export default class KafkaTriggerPlugin {
     // The invoke API must be up before the first batch (serverless-offline starts it during its init hook).
     for (let waited = 0; !(await portOpen(endpoint.host, endpoint.port)); waited += 1) {
       if (this.stopping) return;
-      if (waited === 10) this.log.warning(`kafka-trigger: still waiting for serverless-offline's Lambda API on ${endpoint.baseUrl}`);
+      if (waited === 10)
+        this.log.warning(`kafka-trigger: still waiting for serverless-offline's Lambda API on ${endpoint.baseUrl}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     const clientId = config.local.clientId ?? `${this.serverless.service.service}-kafka-trigger`;
@@ -252,7 +268,9 @@ export default class KafkaTriggerPlugin {
             this.triggers = this.triggers.filter((other) => other !== trigger);
             await trigger.stop();
             if (this.stopping) return;
-            logger.error(`start failed (attempt ${attempt}), retrying in 5 s: ${error instanceof Error ? error.message : String(error)}`);
+            logger.error(
+              `start failed (attempt ${attempt}), retrying in 5 s: ${error instanceof Error ? error.message : String(error)}`,
+            );
             await new Promise((resolve) => setTimeout(resolve, 5_000));
           }
         }

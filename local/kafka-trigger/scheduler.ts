@@ -187,7 +187,10 @@ export class BatchScheduler {
       if (candidates.length === 0) return;
 
       candidates.sort(
-        (a, b) => a.pending[0]!.receivedAt - b.pending[0]!.receivedAt || a.topic.localeCompare(b.topic) || a.partition - b.partition,
+        (a, b) =>
+          a.pending[0]!.receivedAt - b.pending[0]!.receivedAt ||
+          a.topic.localeCompare(b.topic) ||
+          a.partition - b.partition,
       );
       const now = this.options.clock.now();
       const oldest = candidates[0]!.pending[0]!.receivedAt;

@@ -46,7 +46,12 @@ interface Harness {
   backpressure: Array<[number, boolean]>;
 }
 
-function harness(options: { batchSize: number; windowMs: number; highWaterMark?: number; maxPayloadBytes?: number }): Harness {
+function harness(options: {
+  batchSize: number;
+  windowMs: number;
+  highWaterMark?: number;
+  maxPayloadBytes?: number;
+}): Harness {
   const clock = new ManualClock();
   const batches: SourceRecord[][] = [];
   const resolvers: Array<() => void> = [];

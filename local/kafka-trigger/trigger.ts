@@ -4,7 +4,16 @@
  * `invoke(event) → response`, and its offsets are committed only once its records are handled (processed, or
  * dead-lettered after the retries). Independent of serverless: tests drive it with an in-process handler.
  */
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type KafkaMessage,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
 import {
   InvocationUnavailableError,
   processBatch,
@@ -25,7 +34,7 @@ export interface KafkaTriggerOptions {
   readonly logger?: TriggerLogger;
   readonly clientId?: string;
   readonly backoff?: BackoffSettings;
-  /** How long stop() waits for in-flight batches before leaving them uncommitted (default 15 s). */
+  /** How long stop() waits for in-flight batches before leaving them uncommitted (default 8 s). */
   readonly shutdownGraceMs?: number;
   /** Create a missing dead-letter topic (default true); otherwise start() fails. */
   readonly createDeadLetterTopic?: boolean;
@@ -65,13 +74,17 @@ function toSourceRecord(topic: string, partition: number, message: KafkaMessage,
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     const values = Array.isArray(value) ? value : [value];
     for (const item of values) {
-      headers.push([name, item === undefined || item === null ? null : Buffer.isBuffer(item) ? item : Buffer.from(item)]);
+      headers.push([
+        name,
+        item === undefined || item === null ? null : Buffer.isBuffer(item) ? item : Buffer.from(item),
+      ]);
     }
   }
   // kafkajs keeps the record batch's timestamp type on each message (0 = CreateTime, 1 = LogAppendTime).
   const batchContext = (message as KafkaMessage & { batchContext?: { timestampType?: number } }).batchContext;
   const offset = Number(message.offset);
-  if (!Number.isSafeInteger(offset)) throw new Error(`offset ${message.offset} of ${topic}-${partition} is not a safe integer`);
+  if (!Number.isSafeInteger(offset))
+    throw new Error(`offset ${message.offset} of ${topic}-${partition} is not a safe integer`);
   return {
     topic,
     partition,
@@ -192,9 +205,11 @@ export class KafkaTrigger {
     }
     if (this.stopping) throw new TriggerStoppedError();
 
+    // acks=all per send; not idempotent: kafkajs only allows that with unbounded retries, and processBatch already
+    // retries a failed dead-letter send itself (so the destination is at-least-once).
     this.producer = this.kafka.producer({
-      idempotent: true,
       allowAutoTopicCreation: false,
+      maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await this.producer.connect();
@@ -228,7 +243,7 @@ export class KafkaTrigger {
     for (const wake of this.stopWaiters) wake();
     this.stopWaiters.clear();
     this.joinedReject?.(new TriggerStoppedError());
-    const grace = this.options.shutdownGraceMs ?? 15_000;
+    const grace = this.options.shutdownGraceMs ?? 8_000;
     let cancelGrace: () => void = () => undefined;
     const graceOver = new Promise<'timeout'>((resolve) => {
       cancelGrace = this.clock.setTimer(() => resolve('timeout'), grace);
@@ -242,8 +257,12 @@ export class KafkaTrigger {
       });
     }
     await this.commitChain;
-    await this.consumer?.disconnect().catch((error: unknown) => this.logger.debug('consumer disconnect', { error: describe(error) }));
-    await this.producer?.disconnect().catch((error: unknown) => this.logger.debug('producer disconnect', { error: describe(error) }));
+    await this.consumer
+      ?.disconnect()
+      .catch((error: unknown) => this.logger.debug('consumer disconnect', { error: describe(error) }));
+    await this.producer
+      ?.disconnect()
+      .catch((error: unknown) => this.logger.debug('producer disconnect', { error: describe(error) }));
     await this.admin?.disconnect().catch(() => undefined);
   }
 
@@ -274,9 +293,12 @@ export class KafkaTrigger {
         if (count > 0) return count;
       }
       if (!announced) {
-        this.logger.warn(`Waiting for topic ${topic} to exist (topics are created by the project, never auto-created)`, {
-          function: this.mapping.functionName,
-        });
+        this.logger.warn(
+          `Waiting for topic ${topic} to exist (topics are created by the project, never auto-created)`,
+          {
+            function: this.mapping.functionName,
+          },
+        );
         announced = true;
       }
       await this.sleep(1_000);
@@ -316,7 +338,9 @@ export class KafkaTrigger {
     const consumer = this.kafka.consumer({
       groupId: consumerGroupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: settings.sessionTimeout ?? 30_000,
+      // Heartbeats go on while batches run (eachBatch only buffers), so a short session is safe and lets a
+      // restarted emulator take over a killed one's partitions quickly.
+      sessionTimeout: settings.sessionTimeout ?? 10_000,
       heartbeatInterval: settings.heartbeatInterval ?? 3_000,
       rebalanceTimeout: settings.rebalanceTimeout ?? 60_000,
       maxWaitTimeInMs: settings.maxWaitTimeInMs ?? 250,
@@ -332,7 +356,10 @@ export class KafkaTrigger {
     });
     consumer.on(consumer.events.CRASH, (event) => {
       if (this.stopping || this.consumer !== consumer) return;
-      this.logger.error('Kafka consumer crashed', { error: describe(event.payload.error), restart: event.payload.restart });
+      this.logger.error('Kafka consumer crashed', {
+        error: describe(event.payload.error),
+        restart: event.payload.restart,
+      });
       if (!event.payload.restart) void this.restartConsumer(consumer);
     });
     await consumer.connect();
@@ -346,7 +373,9 @@ export class KafkaTrigger {
       eachBatch: async ({ batch }) => {
         if (this.stopping || this.consumer !== consumer) return;
         const receivedAt = this.clock.now();
-        const records = batch.messages.map((message) => toSourceRecord(batch.topic, batch.partition, message, receivedAt));
+        const records = batch.messages.map((message) =>
+          toSourceRecord(batch.topic, batch.partition, message, receivedAt),
+        );
         this.scheduler.feed(records);
       },
     });
@@ -368,7 +397,8 @@ export class KafkaTrigger {
         }
       }
     } catch (error) {
-      if (!(error instanceof TriggerStoppedError)) this.logger.error('Kafka consumer restart aborted', { error: describe(error) });
+      if (!(error instanceof TriggerStoppedError))
+        this.logger.error('Kafka consumer restart aborted', { error: describe(error) });
     } finally {
       this.restarting = false;
     }
@@ -423,7 +453,8 @@ export class KafkaTrigger {
 
   private async handled(records: readonly SourceRecord[]): Promise<void> {
     const next = new Map<number, number>();
-    for (const record of records) next.set(record.partition, Math.max(next.get(record.partition) ?? -1, record.offset + 1));
+    for (const record of records)
+      next.set(record.partition, Math.max(next.get(record.partition) ?? -1, record.offset + 1));
     for (const [partition, offset] of next) {
       this.scheduler.markHandled(this.mapping.topic, partition, offset);
       await this.commit(partition, offset);
@@ -492,4 +523,3 @@ export async function startKafkaTrigger(options: KafkaTriggerOptions): Promise<K
   }
   return trigger;
 }
-

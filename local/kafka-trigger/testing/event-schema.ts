@@ -16,21 +16,21 @@ export const lambdaKafkaRecordSchema = z.strictObject({
   key: base64.optional(),
   value: base64.nullable(),
   headers: z.array(
-    z.record(z.string(), z.array(signedByte)).refine((header) => Object.keys(header).length === 1, 'one name per header'),
+    z
+      .record(z.string(), z.array(signedByte))
+      .refine((header) => Object.keys(header).length === 1, 'one name per header'),
   ),
 });
 
-const records = z
-  .record(z.string(), z.array(lambdaKafkaRecordSchema).min(1))
-  .superRefine((value, context) => {
-    for (const [key, list] of Object.entries(value)) {
-      for (const record of list) {
-        if (key !== `${record.topic}-${record.partition}`) {
-          context.addIssue({ code: 'custom', message: `record of ${record.topic}-${record.partition} under key ${key}` });
-        }
+const records = z.record(z.string(), z.array(lambdaKafkaRecordSchema).min(1)).superRefine((value, context) => {
+  for (const [key, list] of Object.entries(value)) {
+    for (const record of list) {
+      if (key !== `${record.topic}-${record.partition}`) {
+        context.addIssue({ code: 'custom', message: `record of ${record.topic}-${record.partition} under key ${key}` });
       }
     }
-  });
+  }
+});
 
 export const mskEventSchema = z.strictObject({
   eventSource: z.literal('aws:kafka'),

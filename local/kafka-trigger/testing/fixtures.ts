@@ -15,7 +15,12 @@ export function record(partition: number, offset: number, overrides: Partial<Sou
   };
 }
 
-export function records(partition: number, from: number, count: number, overrides: Partial<SourceRecord> = {}): SourceRecord[] {
+export function records(
+  partition: number,
+  from: number,
+  count: number,
+  overrides: Partial<SourceRecord> = {},
+): SourceRecord[] {
   return Array.from({ length: count }, (_, index) => record(partition, from + index, overrides));
 }
 

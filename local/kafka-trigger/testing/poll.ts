@@ -14,7 +14,8 @@ export async function eventually<T>(
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
