@@ -33,8 +33,16 @@ interface Step {
 const STEPS: Step[] = [
   { scenario: 1, title: 'appends', run: async (ctx) => (await import('./scenarios/appends')).appendScenarios(ctx) },
   { scenario: 2, title: 'reads', run: async (ctx) => (await import('./scenarios/reads')).readScenarios(ctx) },
-  { scenario: 2, title: 'consumers', run: async (ctx) => (await import('./scenarios/consumers')).consumerScenarios(ctx) },
-  { scenario: 3, title: 'snapshots', run: async (ctx) => (await import('./scenarios/snapshots')).snapshotScenarios(ctx) },
+  {
+    scenario: 2,
+    title: 'consumers',
+    run: async (ctx) => (await import('./scenarios/consumers')).consumerScenarios(ctx),
+  },
+  {
+    scenario: 3,
+    title: 'snapshots',
+    run: async (ctx) => (await import('./scenarios/snapshots')).snapshotScenarios(ctx),
+  },
   { scenario: 5, title: 'rebuild', run: async (ctx) => (await import('./scenarios/rebuild')).rebuildScenarios(ctx) },
   { scenario: 4, title: 'pipeline', run: async (ctx) => (await import('./scenarios/pipeline')).pipelineScenarios(ctx) },
 ];
@@ -43,7 +51,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   const config = readBenchConfig();
   const userEnv = { ...process.env };
-  process.env.LOG_LEVEL ??= 'ERROR';
+  // The project's logger in this process: silent (kafkajs' transient coordinator errors, …); failures surface as
+  // exceptions. Servers the bench starts keep the user's LOG_LEVEL.
+  process.env.LOG_LEVEL ??= 'SILENT';
   const services = await provisionServices({ purpose: 'test' });
   const cleanups: (() => Promise<void>)[] = [() => services.stop()];
   const cleanup = async () => {
@@ -65,9 +75,11 @@ async function main(): Promise<void> {
     const { createPool } = await import('../lib/db/pool');
     const { migrate } = await import('../lib/db/migrate');
     const pool = createPool({ max: config.poolSize, application_name: 'ledgerline-bench', types: stockTypes });
+    pool.on('error', (error) => progress(`pool: ${error.message}`));
     cleanups.push(() => pool.end());
     await migrate(pool);
     const emmettPool = new Pool({ connectionString: db.url, max: config.poolSize, application_name: 'emmett-bench' });
+    emmettPool.on('error', (error) => progress(`Emmett pool: ${error.message}`));
     cleanups.push(() => emmettPool.end());
     const emmett = await openEmmett(db.url, emmettPool);
 
@@ -121,7 +133,9 @@ async function main(): Promise<void> {
     const durationSeconds = Math.round((Date.now() - started) / 1000);
     const table = renderTable(rows);
     const notes = [...ctx.notes, `Whole run: ${durationSeconds} s.`];
-    process.stdout.write(`\n${renderHeader(machine, settings)}\n\n${table}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`);
+    process.stdout.write(
+      `\n${renderHeader(machine, settings)}\n\n${table}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`,
+    );
     writeReport({ generatedAt: new Date().toISOString(), durationSeconds, machine, settings, rows, notes }, RESULTS);
     progress(`wrote ${path.relative(process.cwd(), RESULTS)}`);
   } finally {

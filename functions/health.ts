@@ -32,7 +32,10 @@ const checkPostgres = () => getPool().query('SELECT 1');
 
 /** GET /health → 200 Healthy, or 503 Unhealthy with the failing check(s) carrying their error. */
 export const handler = httpHandler({}, async () => {
-  const [postgres, kafka] = await Promise.all([runCheck('postgres', checkPostgres), runCheck('kafka', () => checkKafka())]);
+  const [postgres, kafka] = await Promise.all([
+    runCheck('postgres', checkPostgres),
+    runCheck('kafka', () => checkKafka()),
+  ]);
   const healthy = postgres.status === 'Healthy' && kafka.status === 'Healthy';
   const failing = Object.entries({ postgres, kafka })
     .filter(([, result]) => result.status !== 'Healthy')

@@ -71,7 +71,7 @@ function shutDownAndExit(reason: string, exitCode: number): void {
 
 /**
  * `kill <npm pid>` does not reach us: npm forwards SIGTERM to its `sh -c`, which dies without passing it on, and
- * `tsx` plus this process would live on as orphans. So a long-running entry point also stops when a process between
+ * this process would live on as an orphan. So a long-running entry point also stops when a process between
  * it and npm (inclusive) is gone; without npm, when its direct parent is. Nothing above npm is watched, so
  * `nohup npm start &` still outlives its shell.
  */

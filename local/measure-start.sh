@@ -29,7 +29,12 @@ while [ -n "$frontier" ]; do
 done
 ps -o rss=,args= -p "$(echo $tree | tr ' ' ',')" |
   awk '{ total += $1; printf "%8d kB  %s\n", $1, substr($0, index($0, $2), 100) }
-       END { printf "%8d kB  total (%.0f MiB)\n", total, total / 1024 }'
+       END { printf "%8d kB  total RSS (%.0f MiB)\n", total, total / 1024 }'
+# RSS counts pages shared between processes (PostgreSQL's backends, node's) once per process; PSS splits them.
+if [ -r "/proc/$npm_pid/smaps_rollup" ]; then
+  for pid in $tree; do awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null || true; done |
+    awk '{ total += $1 } END { printf "%8d kB  total PSS (%.0f MiB)\n", total, total / 1024 }'
+fi
 
 stopped=$(date +%s%N)
 kill -INT -- "-$npm_pid"

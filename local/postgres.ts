@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import path from 'node:path';
@@ -41,6 +41,8 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   const database = options.database ?? 'postgres';
   const logFile = `${dataDir}.log`;
   mkdirSync(path.dirname(dataDir), { recursive: true });
+  const asRoot = userInfo().uid === 0;
+  if (asRoot) assertReachableByPostgresUser(path.dirname(dataDir));
 
   await recoverStaleLock(dataDir);
   await assertPortFree(
@@ -70,7 +72,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     authMethod: 'scram-sha-256',
     persistent: true,
     // Postgres refuses to run as root; the library then runs it as a `postgres` system user it creates if needed.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: asRoot,
     postgresFlags: flags,
     onLog: remember,
     onError: remember,
@@ -120,6 +122,19 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     throw error;
   }
   return { url: urlFor(port, database), stop };
+}
+
+/** As root, the server runs as the `postgres` user: every directory above its data must be enterable by others. */
+function assertReachableByPostgresUser(dir: string): void {
+  for (let current = dir; ; current = path.dirname(current)) {
+    if ((statSync(current).mode & 0o001) === 0) {
+      throw new Error(
+        `PostgreSQL runs as the 'postgres' user when started by root, and that user cannot enter ${current}. ` +
+          'Set LOCAL_DATA_DIR to a directory it can reach (e.g. under /var/tmp), or chmod o+x the directories.',
+      );
+    }
+    if (path.dirname(current) === current) return;
+  }
 }
 
 function urlFor(port: number, database: string): string {

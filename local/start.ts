@@ -17,6 +17,8 @@ import { provisionServices } from './services';
  * `npm start`: PostgreSQL + Kafka (see services.ts), migrations, topics, then serverless-offline with every route and
  * the local Kafka trigger. Ctrl-C / SIGTERM stops all of it. Ports: PORT (3000), LAMBDA_PORT (3002), PG_PORT
  * (54329), KAFKA_PORT (19092) and KAFKA_CONTROLLER_PORT (KAFKA_PORT + 1).
+ * package.json runs it as `node --import tsx`, not through the tsx CLI: the CLI SIGKILLs its child when the child
+ * does not acknowledge a signal within 30 ms, which on a busy machine cuts the orderly shutdown short.
  */
 
 const REPO_ROOT = path.resolve(__dirname, '..');

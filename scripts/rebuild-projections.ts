@@ -35,6 +35,9 @@ async function main(): Promise<void> {
     process.stdout.write(
       `Read models rebuilt: ${result.events} events, ${result.accounts} accounts in ${result.durationMs} ms (${rate} events/s)\n`,
     );
+    for (const { streamId, reason } of result.quarantined) {
+      process.stderr.write(`Left at its last good version: account ${streamId}: ${reason}\n`);
+    }
   } finally {
     await closePool();
   }

@@ -14,7 +14,15 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   const services = await provisionServices({ purpose: 'test' });
   globalThis.__LEDGERLINE_SERVICES__ = services;
+  try {
+    await prepareTestRun(services);
+  } catch (error) {
+    await services.stop();
+    throw error;
+  }
+}
 
+async function prepareTestRun(services: ProvisionedServices): Promise<void> {
   const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const database = `ledgerline_test_${runId}`;
   const admin = new Client({ connectionString: services.databaseUrl });

@@ -12,6 +12,8 @@ export interface BenchConfig {
   readSizes: number[];
   /** Events written by 16 concurrent writers, then read back by each consumer, per round. */
   consumerEvents: number;
+  /** Also run Emmett's consumer with batch 1,000 / 1 ms pulling (BENCH_EMMETT_TUNED=1; adds ~1 min). */
+  emmettTuned: boolean;
   /** Account sizes (events) for the snapshot load comparison. */
   snapshotSizes: number[];
   /** Steady command rate and duration of the pipeline scenario. */
@@ -20,6 +22,8 @@ export interface BenchConfig {
   /** Seconds per HTTP deposit throughput measurement (serverless-offline vs bare pg). */
   httpSeconds: number;
   httpConcurrency: number;
+  /** Most deposits in flight during the steady-rate run; beyond it the schedule slips (reported). */
+  pipelineMaxInFlight: number;
   /** Events in the store for the rebuild scenario. */
   rebuildEvents: number;
   /** Writers for the concurrent-append comparisons. */
@@ -57,12 +61,14 @@ export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     rounds: intFrom(env, 'BENCH_ROUNDS', quick ? 3 : 5, quick ? 1 : 5),
     appendSeconds: intFrom(env, 'BENCH_APPEND_SECONDS', quick ? 1 : 3),
     readSizes: quick ? [100, 1_000] : [1_000, 10_000],
-    consumerEvents: intFrom(env, 'BENCH_CONSUMER_EVENTS', quick ? 1_000 : 10_000),
+    consumerEvents: intFrom(env, 'BENCH_CONSUMER_EVENTS', quick ? 1_000 : 5_000),
+    emmettTuned: env.BENCH_EMMETT_TUNED === '1',
     snapshotSizes: quick ? [10, 100, 1_000] : [100, 1_000, 10_000],
     pipelineRate: intFrom(env, 'BENCH_PIPELINE_RATE', 200),
     pipelineSeconds: intFrom(env, 'BENCH_PIPELINE_SECONDS', quick ? 3 : 30),
     httpSeconds: intFrom(env, 'BENCH_HTTP_SECONDS', quick ? 1 : 4),
     httpConcurrency: intFrom(env, 'BENCH_HTTP_CONCURRENCY', 16),
+    pipelineMaxInFlight: intFrom(env, 'BENCH_PIPELINE_MAX_IN_FLIGHT', 32),
     rebuildEvents: intFrom(env, 'BENCH_REBUILD_EVENTS', quick ? 5_000 : 100_000),
     writers: 16,
     poolSize: intFrom(env, 'BENCH_POOL_SIZE', 16),

@@ -64,7 +64,9 @@ export async function waitForQuietHorizon(pool: Pool, timeoutMs = 30_000): Promi
     );
     if (result.rows[0]?.passed) return;
     if (Date.now() > deadline) {
-      throw new Error('The gap-free horizon did not move for 30 s: a transaction somewhere on the server is still open');
+      throw new Error(
+        'The gap-free horizon did not move for 30 s: a transaction somewhere on the server is still open',
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -48,9 +48,9 @@ export function kafkaVersion(source: string, brokers: readonly string[]): string
     return /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1] ?? 'unknown';
   }
   if (source === 'docker') {
-    const image = process.env.KAFKA_IMAGE ?? /KAFKA_IMAGE \?\? '([^']+)'/.exec(
-      readFileSync(path.join(REPO_ROOT, 'local', 'containers.ts'), 'utf8'),
-    )?.[1];
+    const image =
+      process.env.KAFKA_IMAGE ??
+      /KAFKA_IMAGE \?\? '([^']+)'/.exec(readFileSync(path.join(REPO_ROOT, 'local', 'containers.ts'), 'utf8'))?.[1];
     return image ? `${image.split(':').pop() ?? image} (image ${image})` : 'unknown';
   }
   const local = brokers.every((broker) => /^(127\.0\.0\.1|localhost|\[::1\]):/.test(broker));

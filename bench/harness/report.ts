@@ -43,6 +43,7 @@ export interface BenchReport {
 export function formatNumber(value: number, unit: string): string {
   if (unit === '×') return `${value.toFixed(2)}×`;
   if (unit === '%') return `${value.toFixed(1)} %`;
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
   const abs = Math.abs(value);
   if (abs >= 1_000) return Math.round(value).toLocaleString('en-US');
   if (abs >= 100) return value.toFixed(0);

@@ -53,7 +53,8 @@ export async function buildAccount(pool: Pool, events: number, snapshotEvery: nu
     if (!next) throw new Error('saveAccounts returned nothing');
     state = next;
   }
-  if (state.status !== 'open' || state.version !== events) throw new Error(`buildAccount: ended at ${JSON.stringify(state)}`);
+  if (state.status !== 'open' || state.version !== events)
+    throw new Error(`buildAccount: ended at ${JSON.stringify(state)}`);
   return { accountId, events, balance: state.balance };
 }
 

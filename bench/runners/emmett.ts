@@ -33,7 +33,11 @@ export function emmettStreamName(id: string): string {
  * One checked append of one event. `expected` is the version the writer last saw (0n = new stream).
  * Returns the next version, or null when Emmett refused it as a version conflict.
  */
-export async function emmettAppend(store: PostgresEventStore, stream: string, expected: bigint): Promise<bigint | null> {
+export async function emmettAppend(
+  store: PostgresEventStore,
+  stream: string,
+  expected: bigint,
+): Promise<bigint | null> {
   try {
     const result = await store.appendToStream<DepositEvent>(stream, [depositEvent()], {
       expectedStreamVersion: expected === 0n ? 'STREAM_DOES_NOT_EXIST' : expected,
@@ -47,7 +51,12 @@ export async function emmettAppend(store: PostgresEventStore, stream: string, ex
 }
 
 /** Appends `count` events to one stream in chunks (setup for the read comparison). */
-export async function emmettFillStream(store: PostgresEventStore, stream: string, count: number, chunk = 500): Promise<void> {
+export async function emmettFillStream(
+  store: PostgresEventStore,
+  stream: string,
+  count: number,
+  chunk = 500,
+): Promise<void> {
   let expected = 0n;
   for (let written = 0; written < count; written += chunk) {
     const events = Array.from({ length: Math.min(chunk, count - written) }, depositEvent);
@@ -68,7 +77,10 @@ export async function emmettCurrentVersion(store: PostgresEventStore, stream: st
 export async function emmettAggregate(store: PostgresEventStore, stream: string): Promise<number> {
   const { state } = await store.aggregateStream<{ balance: number; count: number }, DepositEvent>(stream, {
     initialState: () => ({ balance: 0, count: 0 }),
-    evolve: (state: { balance: number; count: number }, event: DepositEvent) => ({ balance: state.balance + event.data.amount, count: state.count + 1 }),
+    evolve: (state: { balance: number; count: number }, event: DepositEvent) => ({
+      balance: state.balance + event.data.amount,
+      count: state.count + 1,
+    }),
   });
   return state.balance;
 }

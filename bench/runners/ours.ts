@@ -88,7 +88,15 @@ export async function rawOneStatementAppend(pool: Pool, streamId: string, expect
            INSERT INTO event_store.events (event_id, stream_id, stream_type, stream_version, type, data, metadata)
            SELECT $3, $1, $4, bumped.version, $5, $6, $7 FROM bumped
            RETURNING stream_version`,
-    values: [streamId, expected, randomUUID(), STREAM_TYPE, EVENT_TYPE, EVENT_DATA_JSON, JSON.stringify(eventMetadata())],
+    values: [
+      streamId,
+      expected,
+      randomUUID(),
+      STREAM_TYPE,
+      EVENT_TYPE,
+      EVENT_DATA_JSON,
+      JSON.stringify(eventMetadata()),
+    ],
   });
   return rows[0]?.stream_version ?? null;
 }
@@ -114,4 +122,3 @@ export async function oursConsumeAll(pool: Pool, limit = 1_000): Promise<Consume
   }
   return { delivered, unique: seen.size, ms: performance.now() - t0 };
 }
-

@@ -10,5 +10,8 @@ export function eventMetadata(): { correlationId: string; schemaVersion: number 
 }
 
 /** JSON of the same size as eventMetadata() for SQL that cannot call randomUUID (pgbench). */
-export const FIXED_METADATA_JSON = JSON.stringify({ correlationId: '00000000-0000-4000-8000-000000000000', schemaVersion: 1 });
+export const FIXED_METADATA_JSON = JSON.stringify({
+  correlationId: '00000000-0000-4000-8000-000000000000',
+  schemaVersion: 1,
+});
 export const EVENT_DATA_JSON = JSON.stringify(EVENT_DATA);

@@ -36,7 +36,8 @@ export function findPgbench(): Pgbench | null {
   for (const candidate of candidates) {
     if (candidate.includes('/') && !existsSync(candidate)) continue;
     const result = spawnSync(candidate, ['--version'], { encoding: 'utf8' });
-    if (result.status === 0) return { path: candidate, version: result.stdout.trim().replace(/^pgbench \(PostgreSQL\) /, '') };
+    if (result.status === 0)
+      return { path: candidate, version: result.stdout.trim().replace(/^pgbench \(PostgreSQL\) /, '') };
   }
   return null;
 }
@@ -52,7 +53,13 @@ export async function seedPgbenchStreams(pool: Pool, tag: string, clients: numbe
 /** Runs pgbench with the checked-append script; returns transactions per second (without connection time). */
 export async function runPgbench(
   pgbench: Pgbench,
-  { url, clients, threads, seconds, tag }: { url: string; clients: number; threads: number; seconds: number; tag: string },
+  {
+    url,
+    clients,
+    threads,
+    seconds,
+    tag,
+  }: { url: string; clients: number; threads: number; seconds: number; tag: string },
 ): Promise<number> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ledgerline-pgbench-'));
   const script = path.join(dir, 'checked-append.sql');

@@ -84,7 +84,11 @@ function distinctStreamVariants(ctx: BenchContext, writers: number, seconds: num
 }
 
 /** 16 writers on ONE stream: each appends with the version it last saw; on a conflict it re-reads and retries. */
-function hotStreamVariants(ctx: BenchContext, writers: number, seconds: number): Variant<{ rate: number; conflicts: number }>[] {
+function hotStreamVariants(
+  ctx: BenchContext,
+  writers: number,
+  seconds: number,
+): Variant<{ rate: number; conflicts: number }>[] {
   const { pool, emmett } = ctx;
   return [
     {

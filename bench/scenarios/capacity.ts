@@ -39,7 +39,11 @@ async function createTopic(ctx: BenchContext, kafka: Kafka, topic: string): Prom
 }
 
 /** Every record of a topic, per partition in offset order (the topic is complete: nobody writes to it any more). */
-async function readWholeTopic(kafka: Kafka, topic: string, groupId: string): Promise<Map<number, DecodedKafkaRecord[]>> {
+async function readWholeTopic(
+  kafka: Kafka,
+  topic: string,
+  groupId: string,
+): Promise<Map<number, DecodedKafkaRecord[]>> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
@@ -138,11 +142,22 @@ export async function capacityScenarios(ctx: BenchContext): Promise<Row[]> {
       { rounds: ctx.config.rounds, show: (rate) => `${Math.round(rate)} events/s` },
     );
     rows.push(
-      measured(4, `Relay drain, ${relayEvents.toLocaleString('en-US')}-event backlog → Kafka (acks=all)`, 'events/s', relayRates.get('relay')!),
+      measured(
+        4,
+        `Relay drain, ${relayEvents.toLocaleString('en-US')}-event backlog → Kafka (acks=all)`,
+        'events/s',
+        relayRates.get('relay')!,
+      ),
     );
 
     // The projector's input: the same events, relayed once to a topic of their own, read back whole.
-    const feed = new Relay({ pool: ctx.pool, producer, topic: feedTopic, name: `bench-feed-${ctx.runId}`, batchSize: RELAY_BATCH });
+    const feed = new Relay({
+      pool: ctx.pool,
+      producer,
+      topic: feedTopic,
+      name: `bench-feed-${ctx.runId}`,
+      batchSize: RELAY_BATCH,
+    });
     const fed = await retryingFreshTopic(() => feed.drain({ maxPasses: passes }));
     if (fed.events !== relayEvents) throw new Error(`feed relay sent ${fed.events} of ${relayEvents} events`);
     const partitions = await readWholeTopic(kafka, feedTopic, `bench-feed-${ctx.runId}`);

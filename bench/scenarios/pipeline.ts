@@ -25,13 +25,25 @@ interface HttpResult {
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
   const t0 = performance.now();
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+    text = await response.text();
+  } catch (error) {
+    // A refused, reset or timed-out request is a failed command, not a bench failure.
+    const cause = (error as { cause?: unknown }).cause ?? error;
+    return {
+      status: 0,
+      body: { error: cause instanceof Error ? cause.message : String(cause) },
+      ms: performance.now() - t0,
+    };
+  }
   const ms = performance.now() - t0;
   let parsed: Record<string, unknown> | null = null;
   try {
@@ -144,13 +156,30 @@ async function steadyRate(
     return { relayed: Number(rows[0]!.relayed), projected: Number(rows[0]!.projected) };
   };
   const before = await counters();
-  progress(`pipeline: ${total} deposits at ${rate}/s for ${seconds} s through ${base}`);
+  const maxInFlight = ctx.config.pipelineMaxInFlight;
+  progress(`pipeline: ${total} deposits at ${rate}/s for ${seconds} s through ${base} (≤ ${maxInFlight} in flight)`);
   const samples: Promise<CommandSample>[] = [];
+  let inFlight = 0;
+  let failedSoFar = 0;
+  let slipped = 0;
+  let stoppedEarly = false;
   const t0 = performance.now();
   for (let index = 0; index < total; index += 1) {
     const wait = t0 + index * interval - performance.now();
     if (wait > 0) await delay(wait);
+    // Bounded: an overloaded server makes the schedule slip (reported) rather than pile up requests without end
+    // (serverless-offline starts a worker thread per concurrent invocation).
+    if (inFlight >= maxInFlight) {
+      slipped += 1;
+      while (inFlight >= maxInFlight) await delay(1);
+    }
+    if (index >= 100 && failedSoFar > index / 10) {
+      stoppedEarly = true;
+      progress(`pipeline: more than 10 % of the deposits failed; stopping after ${index}`);
+      break;
+    }
     const accountId = accounts[index % accounts.length]!;
+    inFlight += 1;
     samples.push(
       (async () => {
         const sentAt = performance.now();
@@ -160,6 +189,8 @@ async function steadyRate(
           { 'Idempotency-Key': randomUUID() },
         );
         const respondedAt = performance.now();
+        inFlight -= 1;
+        if (result.status !== 200) failedSoFar += 1;
         const version = typeof result.body?.version === 'number' ? result.body.version : null;
         const visibleAt = result.status === 200 && version !== null ? await watcher.visible(accountId, version) : null;
         return { index, sentAt, respondedAt, status: result.status, visibleAt };
@@ -167,16 +198,22 @@ async function steadyRate(
     );
   }
   const sendSeconds = (performance.now() - t0) / 1000;
+  const sent = samples.length;
   const done = await Promise.all(samples);
   const elapsed = (performance.now() - t0) / 1000;
   const after = await counters();
 
+  const statuses = new Map<number, number>();
+  for (const sample of done) {
+    if (sample.status !== 200) statuses.set(sample.status, (statuses.get(sample.status) ?? 0) + 1);
+  }
   const ok = done.filter((s) => s.status === 200);
   const seen = ok.filter((s) => s.visibleAt !== null);
   const failed = done.length - ok.length;
   const notVisible = ok.length - seen.length;
   progress(
-    `pipeline: sent in ${sendSeconds.toFixed(1)} s; ${ok.length} ok, ${failed} failed, ${notVisible} not visible within 60 s`,
+    `pipeline: ${sent} sent in ${sendSeconds.toFixed(1)} s (${slipped} waited for a free slot); ${ok.length} ok, ` +
+      `${failed} failed, ${notVisible} not visible within 60 s`,
   );
   if (seen.length === 0) throw new Error(`no deposit became visible in the read model (${failed} failed requests)`);
 
@@ -213,17 +250,37 @@ async function steadyRate(
       summary: p99,
       target: { text: '< 250 ms', pass: p99.median < 250 },
     },
-    { scenario: 4, measurement: `Request sent → read model (end to end), p50`, unit: 'ms', summary: windowed(endToEnd, 50) },
-    { scenario: 4, measurement: `Request sent → read model (end to end), p99`, unit: 'ms', summary: windowed(endToEnd, 99) },
+    {
+      scenario: 4,
+      measurement: `Request sent → read model (end to end), p50`,
+      unit: 'ms',
+      summary: windowed(endToEnd, 50),
+    },
+    {
+      scenario: 4,
+      measurement: `Request sent → read model (end to end), p99`,
+      unit: 'ms',
+      summary: windowed(endToEnd, 99),
+    },
     { scenario: 4, measurement: `Deposit HTTP response time, p50`, unit: 'ms', summary: windowed(response, 50) },
     { scenario: 4, measurement: `Deposit HTTP response time, p99`, unit: 'ms', summary: windowed(response, 99) },
+    {
+      scenario: 4,
+      measurement: `Deposits sent per second (offered ${rate}/s)`,
+      unit: 'req/s',
+      value: sent / sendSeconds,
+      target: { text: `≥ ${Math.floor(rate * 0.95)}/s`, pass: !stoppedEarly && sent / sendSeconds >= rate * 0.95 },
+      note:
+        (stoppedEarly ? 'stopped early: over 10 % failed; ' : '') +
+        `${slipped} requests waited for one of ${maxInFlight} in-flight slots`,
+    },
     {
       scenario: 4,
       measurement: 'Commands answered 200 and seen in the read model',
       unit: 'commands',
       value: seen.length,
       target: { text: `all ${total}`, pass: seen.length === total },
-      note: `${failed} failed, ${notVisible} not visible within 60 s`,
+      note: `${failed} failed${failed ? ` (${describeStatuses(statuses)})` : ''}, ${notVisible} not visible within 60 s`,
     },
     {
       scenario: 4,
@@ -244,22 +301,37 @@ async function steadyRate(
 }
 
 function batchingWindowNote(ctx: BenchContext): string {
-  return ctx.pipelineLog?.() ? (/batch ≤ \d+ \/ (\d+) ms/.exec(ctx.pipelineLog())?.[1] ?? '?') + ' ms local batching window' : '';
+  return ctx.pipelineLog?.()
+    ? (/batch ≤ \d+ \/ (\d+) ms/.exec(ctx.pipelineLog())?.[1] ?? '?') + ' ms local batching window'
+    : '';
+}
+
+function describeStatuses(statuses: Map<number, number>): string {
+  return [...statuses]
+    .map(([status, count]) => `${count}× ${status === 0 ? 'no response' : `HTTP ${status}`}`)
+    .join(', ');
 }
 
 /** Closed loop: `concurrency` clients, one account each, deposits back to back; throughput and per-request latency. */
 async function depositLoad(base: string, accounts: string[], seconds: number) {
+  const statuses = new Map<number, number>();
   const result = await closedLoop(
     accounts.length,
     seconds,
     async (worker) => {
       const response = await post(`${base}/api/accounts/${accounts[worker]!}/deposit`, { amount: 1.0 });
-      if (response.status !== 200) throw new Error(`deposit answered ${response.status}: ${JSON.stringify(response.body)}`);
-      return true;
+      if (response.status !== 200) statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      return response.status === 200;
     },
     { recordLatency: true },
   );
-  return { rate: result.rate, p99: percentile(result.latencies, 99), p50: percentile(result.latencies, 50) };
+  return {
+    rate: result.rate,
+    p99: percentile(result.latencies, 99),
+    p50: percentile(result.latencies, 50),
+    failed: result.failures,
+    statuses: describeStatuses(statuses),
+  };
 }
 
 async function frameworkOverhead(ctx: BenchContext, offline: RunningServer): Promise<Row[]> {
@@ -279,22 +351,65 @@ async function frameworkOverhead(ctx: BenchContext, offline: RunningServer): Pro
         { name: 'serverless-offline', run: () => depositLoad(offline.base, offlineAccounts, seconds) },
         { name: 'bare pg', run: () => depositLoad(baseline.base, baselineAccounts, seconds) },
       ],
-      { rounds, show: (r) => `${Math.round(r.rate)}/s p99 ${r.p99.toFixed(0)} ms` },
+      {
+        rounds,
+        show: (r) => `${Math.round(r.rate)}/s p99 ${r.p99.toFixed(0)} ms${r.failed ? ` (${r.statuses})` : ''}`,
+      },
     );
     const off = results.get('serverless-offline')!;
     const bare = results.get('bare pg')!;
     const c = `${concurrency} clients`;
+    const failures = (list: Load[]) => {
+      const failed = list.reduce((n, r) => n + r.failed, 0);
+      return failed === 0
+        ? 'no failed requests'
+        : `${failed} failed: ${list
+            .map((r) => r.statuses)
+            .filter(Boolean)
+            .join('; ')}`;
+    };
     return [
-      measured(4, `HTTP deposits, serverless-offline (full stack), ${c}`, 'req/s', off.map((r) => r.rate)),
-      measured(4, `HTTP deposits, bare node:http + pg (same SQL), ${c}`, 'req/s', bare.map((r) => r.rate)),
+      measured(
+        4,
+        `HTTP deposits, serverless-offline (full stack), ${c}`,
+        'req/s',
+        off.map((r) => r.rate),
+        {
+          note: failures(off),
+        },
+      ),
+      measured(
+        4,
+        `HTTP deposits, bare node:http + pg (same SQL), ${c}`,
+        'req/s',
+        bare.map((r) => r.rate),
+        {
+          note: failures(bare),
+        },
+      ),
       {
         scenario: 4,
         measurement: 'Framework throughput / bare pg',
         unit: '×',
-        summary: summarize(pairedRatios(off.map((r) => r.rate), bare.map((r) => r.rate))),
+        summary: summarize(
+          pairedRatios(
+            off.map((r) => r.rate),
+            bare.map((r) => r.rate),
+          ),
+        ),
       },
-      measured(4, 'HTTP deposit p99, serverless-offline', 'ms', off.map((r) => r.p99)),
-      measured(4, 'HTTP deposit p99, bare pg', 'ms', bare.map((r) => r.p99)),
+      measured(
+        4,
+        'HTTP deposit p99, serverless-offline',
+        'ms',
+        off.map((r) => r.p99),
+      ),
+      measured(
+        4,
+        'HTTP deposit p99, bare pg',
+        'ms',
+        bare.map((r) => r.p99),
+      ),
     ];
   } finally {
     await baseline.stop();
@@ -315,29 +430,36 @@ export async function pipelineScenarios(ctx: BenchContext): Promise<Row[]> {
   const offline = await startServerlessOffline(ctx.serverEnv);
   ctx.pipelineLog = offline.log;
   const watchClient = new Client({ connectionString: ctx.url, application_name: 'ledgerline-bench-watch' });
+  watchClient.on('error', (error) => progress(`read-model watcher connection: ${error.message}`));
   await watchClient.connect();
   const watcher = new ReadModelWatcher(watchClient);
   watcher.start();
   try {
     const accounts = await openAccounts(offline.base, ctx.config.quick ? 20 : ACCOUNTS);
     // Warm-up: every function instance the run will use is loaded, and the read model has every account.
+    let nextWarm = 0;
     await Promise.all(
-      accounts.map(async (accountId) => {
-        const result = await post(`${offline.base}/api/accounts/${accountId}/deposit`, { amount: 1.0 });
-        if (result.status !== 200) throw new Error(`warm-up deposit answered ${result.status}: ${JSON.stringify(result.body)}`);
-        if ((await watcher.visible(accountId, Number(result.body?.version), 120_000)) === null) {
-          throw new Error(`warm-up: account ${accountId} never reached the read model; see ${offline.logFile}`);
+      Array.from({ length: 4 }, async () => {
+        while (nextWarm < accounts.length) {
+          const accountId = accounts[nextWarm]!;
+          nextWarm += 1;
+          const result = await post(`${offline.base}/api/accounts/${accountId}/deposit`, { amount: 1.0 });
+          if (result.status !== 200)
+            throw new Error(`warm-up deposit answered ${result.status}: ${JSON.stringify(result.body)}`);
+          if ((await watcher.visible(accountId, Number(result.body?.version), 120_000)) === null) {
+            throw new Error(`warm-up: account ${accountId} never reached the read model; see ${offline.logFile}`);
+          }
         }
       }),
     );
     progress('pipeline: warm-up done (all accounts in the read model)');
+    // Closed-loop throughput first (bounded concurrency: it shows the stack's capacity), then the steady rate.
+    const overhead = await frameworkOverhead(ctx, offline);
     const { rows } = await steadyRate(ctx, offline.base, accounts, watcher);
-    rows.push(...(await frameworkOverhead(ctx, offline)));
-    return rows;
+    return [...rows, ...overhead];
   } finally {
     await watcher.stop();
     await watchClient.end();
     await offline.stop();
   }
 }
-

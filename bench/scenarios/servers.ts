@@ -60,7 +60,9 @@ export async function startServerlessOffline(env: NodeJS.ProcessEnv): Promise<Ru
       `serverless-offline to answer ${base}/health`,
       async () => {
         if (child.exitCode !== null || child.signalCode !== null) {
-          throw new GiveUp(new Error(`serverless-offline exited during start-up; see ${logFile}:\n${log().slice(-2_000)}`));
+          throw new GiveUp(
+            new Error(`serverless-offline exited during start-up; see ${logFile}:\n${log().slice(-2_000)}`),
+          );
         }
         const response = await fetch(`${base}/health`, { signal: AbortSignal.timeout(10_000) });
         await response.text();
@@ -80,11 +82,15 @@ export async function startServerlessOffline(env: NodeJS.ProcessEnv): Promise<Ru
 export async function startBaseline(env: NodeJS.ProcessEnv, poolMax: number): Promise<RunningServer> {
   const logFile = logFileFor('baseline');
   const err = openSync(logFile, 'a');
-  const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(__dirname, '..', 'baseline', 'server.ts')], {
-    cwd: REPO_ROOT,
-    stdio: ['pipe', 'pipe', err],
-    env: { ...env, BASELINE_POOL_MAX: String(poolMax) },
-  });
+  const child = spawn(
+    path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+    [path.join(__dirname, '..', 'baseline', 'server.ts')],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['pipe', 'pipe', err],
+      env: { ...env, BASELINE_POOL_MAX: String(poolMax) },
+    },
+  );
   closeSync(err);
   const forget = child.pid ? killOnExit(child.pid, 'SIGTERM') : () => undefined;
   const log = () => readFileSync(logFile, 'utf8');

@@ -51,18 +51,30 @@ export async function snapshotScenarios(ctx: BenchContext): Promise<Row[]> {
       return median(times);
     },
   }));
-  const results = await interleave('account load', variants, { rounds: config.rounds, show: (ms) => `${ms.toFixed(2)} ms` });
+  const results = await interleave('account load', variants, {
+    rounds: config.rounds,
+    show: (ms) => `${ms.toFixed(2)} ms`,
+  });
 
   const rows: Row[] = [];
   const label = (n: number) => n.toLocaleString('en-US');
   for (const size of sizes) {
-    rows.push(measured(3, `getAccount, ${label(size)} events, snapshot every ${every}`, 'ms', results.get(`snap-${size}`)!));
+    rows.push(
+      measured(3, `getAccount, ${label(size)} events, snapshot every ${every}`, 'ms', results.get(`snap-${size}`)!),
+    );
   }
   rows.push(
-    measured(3, `getAccount, ${label(worst)} events (snapshot + ${every - 1} events: worst case)`, 'ms', results.get(`snap-${worst}`)!),
+    measured(
+      3,
+      `getAccount, ${label(worst)} events (snapshot + ${every - 1} events: worst case)`,
+      'ms',
+      results.get(`snap-${worst}`)!,
+    ),
   );
   for (const size of sizes) {
-    rows.push(measured(3, `getAccount, ${label(size)} events, no snapshot (full replay)`, 'ms', results.get(`full-${size}`)!));
+    rows.push(
+      measured(3, `getAccount, ${label(size)} events, no snapshot (full replay)`, 'ms', results.get(`full-${size}`)!),
+    );
   }
   const smallest = Math.min(...sizes);
   const ratio = summarize(pairedRatios(results.get(`snap-${largest}`)!, results.get(`snap-${smallest}`)!));

@@ -5,10 +5,10 @@ import {
   givenAccount,
   postCommand,
   unknownAccountId,
-  releaseResources,
+  handlerResources,
 } from './test-support';
 
-afterAll(releaseResources);
+handlerResources();
 
 describe('POST /api/accounts/{id}/deposit', () => {
   it('given an account when depositing then 200 with the new balance (2 decimals) and version', async () => {
@@ -64,7 +64,16 @@ describe('POST /api/accounts/{id}/deposit', () => {
 
   it('given a wrong content type or malformed JSON when depositing then 415 / 400', async () => {
     const id = await givenAccount(100);
-    expectProblem(await postCommand('deposit', id, { body: 'amount=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415);
-    expectProblem(await postCommand('deposit', id, { body: '{"amount": 1', headers: { 'content-type': 'application/json' } }), 400);
+    expectProblem(
+      await postCommand('deposit', id, {
+        body: 'amount=1',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+      415,
+    );
+    expectProblem(
+      await postCommand('deposit', id, { body: '{"amount": 1', headers: { 'content-type': 'application/json' } }),
+      400,
+    );
   });
 });

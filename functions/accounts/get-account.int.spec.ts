@@ -1,6 +1,14 @@
-import { expectProblem, fieldsOf, getAccountResponse, givenAccount, postCommand, unknownAccountId, releaseResources } from './test-support';
+import {
+  expectProblem,
+  fieldsOf,
+  getAccountResponse,
+  givenAccount,
+  postCommand,
+  unknownAccountId,
+  handlerResources,
+} from './test-support';
 
-afterAll(releaseResources);
+handlerResources();
 
 async function givenAccountWithHistory(): Promise<{ id: string; before: string; afterOpen: string }> {
   const before = new Date(Date.now() - 60_000).toISOString();
@@ -24,6 +32,8 @@ describe('GET /api/accounts/{id}', () => {
     const { id } = await givenAccountWithHistory();
     expect((await getAccountResponse(id, { version: '1' })).body).toMatchObject({ balance: 100, version: 1 });
     expect((await getAccountResponse(id, { version: '2' })).body).toMatchObject({ balance: 150, version: 2 });
+    // A version the account never reached has no state to show.
+    expectProblem(await getAccountResponse(id, { version: '99' }), 404);
   });
 
   it('given ?asOf=<ISO> when read then the state at that time; before the account existed is 404', async () => {

@@ -1,6 +1,14 @@
-import { expectProblem, fieldsOf, getHistoryResponse, givenAccount, postCommand, unknownAccountId, releaseResources } from './test-support';
+import {
+  expectProblem,
+  fieldsOf,
+  getHistoryResponse,
+  givenAccount,
+  postCommand,
+  unknownAccountId,
+  handlerResources,
+} from './test-support';
 
-afterAll(releaseResources);
+handlerResources();
 
 describe('GET /api/accounts/{id}/history', () => {
   it('given an account with events when read then its events ascending with 2-decimal amounts', async () => {

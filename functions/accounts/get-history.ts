@@ -8,7 +8,10 @@ const AMOUNT_KEYS = new Set(['amount', 'initialBalance']);
 
 function renderData(data: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(data).map(([key, value]) => [key, AMOUNT_KEYS.has(key) && typeof value === 'number' ? money(value) : value]),
+    Object.entries(data).map(([key, value]) => [
+      key,
+      AMOUNT_KEYS.has(key) && typeof value === 'number' ? money(value) : value,
+    ]),
   );
 }
 

@@ -5,10 +5,10 @@ import {
   getAccountResponse,
   openAccountBody,
   postOpenAccount,
-  releaseResources,
+  handlerResources,
 } from './test-support';
 
-afterAll(releaseResources);
+handlerResources();
 
 describe('POST /api/accounts', () => {
   it('given a valid body when opening then 201 with accountId and Location, and the account reads back', async () => {
@@ -71,7 +71,10 @@ describe('POST /api/accounts', () => {
   });
 
   it('given malformed JSON when opening then 400', async () => {
-    const response = await postOpenAccount({ body: '{"accountNumber":', headers: { 'content-type': 'application/json' } });
+    const response = await postOpenAccount({
+      body: '{"accountNumber":',
+      headers: { 'content-type': 'application/json' },
+    });
     expectProblem(response, 400);
   });
 
@@ -114,7 +117,10 @@ describe('POST /api/accounts', () => {
   });
 
   it('given an invalid Idempotency-Key when opening then 400', async () => {
-    const response = await postOpenAccount({ body: openAccountBody(), headers: { 'Idempotency-Key': 'x'.repeat(256) } });
+    const response = await postOpenAccount({
+      body: openAccountBody(),
+      headers: { 'Idempotency-Key': 'x'.repeat(256) },
+    });
     expectProblem(response, 400);
     expect(fieldsOf(response)).toEqual(['Idempotency-Key']);
   });

@@ -55,7 +55,9 @@ export const withdrawBodySchema = depositBodySchema;
 export const transferBodySchema = z.object({
   // A body field, unlike the path id: a malformed one is a 400 naming the field; a well-formed unknown one is a 404.
   toAccountId: z
-    .guid({ error: (issue) => (issue.input === undefined ? 'To account id is required' : 'To account id must be a uuid') })
+    .guid({
+      error: (issue) => (issue.input === undefined ? 'To account id is required' : 'To account id must be a uuid'),
+    })
     .transform((id) => id.toLowerCase()),
   amount: amountSchema,
   description: descriptionSchema,

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { closePool } from '../../lib/db/pool';
 import { apiEvent, invoke, type ParsedResponse } from '../../lib/http/testing';
-import { settleNudge } from '../../lib/relay/nudge';
+import { createRelay } from '../../lib/relay';
+import { resetNudgeForTests, settleNudge } from '../../lib/relay/nudge';
 import { handler as deposit } from './deposit';
 import { handler as getAccount } from './get-account';
 import { handler as getHistory } from './get-history';
@@ -63,7 +64,12 @@ export function postCommand(
 export function getAccountResponse(accountId: string, query?: Record<string, string>): Promise<ParsedResponse> {
   return invoke(
     getAccount,
-    apiEvent({ path: `/api/accounts/${accountId}`, routeKey: 'GET /api/accounts/{id}', pathParameters: { id: accountId }, query }),
+    apiEvent({
+      path: `/api/accounts/${accountId}`,
+      routeKey: 'GET /api/accounts/{id}',
+      pathParameters: { id: accountId },
+      query,
+    }),
   );
 }
 
@@ -100,8 +106,37 @@ export function fieldsOf(response: ParsedResponse): string[] {
   return ((response.body?.errors ?? []) as Array<{ field: string }>).map((error) => error.field).sort();
 }
 
-/** afterAll: lets a relay nudge started by a command finish, then closes this worker's pool. */
-export async function releaseResources(): Promise<void> {
-  await settleNudge();
-  await closePool();
+/**
+ * The handlers nudge the relay after each command; these specs give it a relay they can close, so that its Kafka
+ * producer does not keep the jest worker alive. Call in beforeAll; the returned function goes in afterAll.
+ */
+export function useClosableRelay(): () => Promise<void> {
+  const relay = createRelay({
+    kafkaOptions: {
+      connectionTimeout: 1_000,
+      requestTimeout: 5_000,
+      retries: 1,
+      initialRetryTime: 100,
+      maxRetryTime: 1_000,
+    },
+    sendTimeoutMs: 5_000,
+  });
+  resetNudgeForTests({ relay });
+  return async () => {
+    await settleNudge();
+    await relay.close();
+    resetNudgeForTests();
+    await closePool();
+  };
+}
+
+/** beforeAll/afterAll for a handler spec file: a closable relay for the nudges, and the pool closed at the end. */
+export function handlerResources(): void {
+  let release: (() => Promise<void>) | undefined;
+  beforeAll(() => {
+    release = useClosableRelay();
+  });
+  afterAll(async () => {
+    await release?.();
+  });
 }

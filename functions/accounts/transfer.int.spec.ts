@@ -1,6 +1,14 @@
-import { expectProblem, fieldsOf, getAccountResponse, givenAccount, postCommand, unknownAccountId, releaseResources } from './test-support';
+import {
+  expectProblem,
+  fieldsOf,
+  getAccountResponse,
+  givenAccount,
+  postCommand,
+  unknownAccountId,
+  handlerResources,
+} from './test-support';
 
-afterAll(releaseResources);
+handlerResources();
 
 describe('POST /api/accounts/{id}/transfer', () => {
   it('given two accounts when transferring then 200 with the transfer id and both new balances', async () => {

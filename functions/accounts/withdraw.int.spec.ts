@@ -1,6 +1,14 @@
-import { expectProblem, fieldsOf, getAccountResponse, givenAccount, postCommand, unknownAccountId, releaseResources } from './test-support';
+import {
+  expectProblem,
+  fieldsOf,
+  getAccountResponse,
+  givenAccount,
+  postCommand,
+  unknownAccountId,
+  handlerResources,
+} from './test-support';
 
-afterAll(releaseResources);
+handlerResources();
 
 describe('POST /api/accounts/{id}/withdraw', () => {
   it('given enough money when withdrawing then 200 with the new balance and version', async () => {
@@ -35,7 +43,11 @@ describe('POST /api/accounts/{id}/withdraw', () => {
     const answers = await Promise.all(
       [1, 2, 3].map(() => postCommand('withdraw', id, { body: { amount: 60 }, headers })),
     );
-    expect(answers.map((answer) => [answer.status, answer.body.type])).toEqual([[200, undefined], [200, undefined], [200, undefined]]);
+    expect(answers.map((answer) => [answer.status, answer.body.type])).toEqual([
+      [200, undefined],
+      [200, undefined],
+      [200, undefined],
+    ]);
     expect(new Set(answers.map((answer) => answer.text)).size).toBe(1);
     expect((await getAccountResponse(id)).body).toMatchObject({ balance: 40, version: 2 });
   });

@@ -5,9 +5,9 @@ import { decodeLambdaKafkaEvent, type KafkaBatchResponse, type LambdaKafkaEvent 
 import { ensureTopicsOnce } from '../../lib/kafka/topics';
 import { logger } from '../../lib/observability/logger';
 import { kafkaDeadLetterSink, type DeadLetterSink } from '../../lib/projections/dead-letter';
-import { projectRecords } from '../../lib/projections/projector';
+import { PROJECTOR_CONSUMER_GROUP, projectRecords } from '../../lib/projections/projector';
 
-export const PROJECTOR_CONSUMER_GROUP = 'ledgerline-projector';
+export { PROJECTOR_CONSUMER_GROUP };
 
 let deadLetter: (DeadLetterSink & { close: () => Promise<void> }) | undefined;
 

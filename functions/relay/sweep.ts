@@ -1,5 +1,7 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import { getPool } from '../../lib/db/pool';
 import { logger } from '../../lib/observability/logger';
+import { reconcileReadModels, type ReconcileResult } from '../../lib/projections/reconcile';
 import { createRelay, type DrainResult, type Relay } from '../../lib/relay';
 
 let relay: Relay | undefined;
@@ -7,27 +9,47 @@ let relay: Relay | undefined;
 // Leave time to commit the last pass and answer before the function's timeout.
 const SAFETY_MARGIN_MS = 5_000;
 const DEFAULT_BUDGET_MS = 50_000;
+/** The reconciler only looks at accounts whose newest event is older than this: the Kafka path goes first. */
+const RECONCILE_SETTLE_MS = 60_000;
+
+export interface SweepResult {
+  relay: DrainResult;
+  reconcile: ReconcileResult | { skipped: string };
+}
 
 /**
- * Scheduled outbox sweep (`schedule: rate(1 minute)`; locally run by serverless-offline): drains every committed
- * event not yet on Kafka, whatever the nudges missed — events committed while Kafka was down, or whose nudge was
- * cut short. Patient Kafka settings (the default retries), no circuit breaker. When another relay holds the lease it
- * is already draining: nothing to do. Errors are logged and rethrown (the invocation shows as failed; the next
- * sweep starts again from the unchanged checkpoint).
+ * Scheduled sweep (`schedule: rate(1 minute)`; locally run by serverless-offline):
+ *  1. the outbox relay drains every committed event not yet on Kafka, whatever the nudges missed (events committed
+ *     while Kafka was down, nudges cut short). Patient Kafka settings, no circuit breaker. When another relay holds
+ *     the lease it is already draining: nothing to do. A failure is logged and rethrown (the invocation shows as
+ *     failed; the next sweep starts again from the unchanged checkpoint).
+ *  2. the read-model reconciler (lib/projections/reconcile.ts) brings up to date, from the event store, any account
+ *     the Kafka path left behind for more than a minute. Normally a no-op.
  */
 export async function handler(
   _event?: ScheduledEvent,
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
-): Promise<DrainResult> {
+): Promise<SweepResult> {
   relay ??= createRelay();
   const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS + SAFETY_MARGIN_MS;
   const deadline = Date.now() + Math.max(1_000, remaining - SAFETY_MARGIN_MS);
+  let drained: DrainResult;
   try {
-    const result = await relay.drain({ deadline });
-    logger.info('Relay sweep', { ...result });
-    return result;
+    drained = await relay.drain({ deadline });
+    logger.info('Relay sweep', { ...drained });
   } catch (error) {
     logger.error('Relay sweep failed', { error });
     throw error;
   }
+  if (Date.now() >= deadline) return { relay: drained, reconcile: { skipped: 'no time left' } };
+  const reconciled = await reconcileReadModels(getPool(), { settleMs: RECONCILE_SETTLE_MS });
+  if (reconciled.accounts > 0) logger.info('Read-model reconciliation', { ...reconciled });
+  return { relay: drained, reconcile: reconciled };
+}
+
+/** Disconnects the sweep's producer (tests, local shutdown). */
+export async function disposeSweep(): Promise<void> {
+  const current = relay;
+  relay = undefined;
+  await current?.close();
 }

@@ -113,6 +113,7 @@ describe('GET /api/reports/balances', () => {
     [{ offset: '-1' }, 'offset'],
     [{ cursor: 'not-a-cursor' }, 'cursor'],
     [{ cursor: Buffer.from('{"n":1}').toString('base64url') }, 'cursor'],
+    [{ cursor: Buffer.from(JSON.stringify({ n: 'a\u0000', i: randomUUID() })).toString('base64url') }, 'cursor'],
     [{ offset: '1', cursor: Buffer.from(JSON.stringify({ n: 'a', i: randomUUID() })).toString('base64url') }, 'cursor'],
   ])('given the bad parameters %p, when listed, then 400 problem+json names %s', async (query, field) => {
     const response = await getBalances(query);

@@ -44,7 +44,14 @@ const pagination = {
   offset: integerParam('offset', { min: 0, max: MAX_OFFSET }).optional(),
 };
 
-export const balancesCursorSchema = z.object({ n: z.string().max(100), i: z.guid() });
+// (no NUL: PostgreSQL text cannot hold it, and no account name contains one)
+export const balancesCursorSchema = z.object({
+  n: z
+    .string()
+    .max(100)
+    .refine((name) => !name.includes('\u0000')),
+  i: z.guid(),
+});
 
 export const listBalancesQuerySchema = z
   .object({ ...pagination, cursor: cursorParam(balancesCursorSchema).optional() })

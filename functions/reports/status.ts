@@ -8,7 +8,7 @@ import { countMessages, fetchConsumerLag, type TopicLag } from '../../lib/kafka/
 import { logger } from '../../lib/observability/logger';
 import { projectorStatus } from '../../lib/projections/status';
 import { relayStatus } from '../../lib/relay/status';
-import { PROJECTOR_CONSUMER_GROUP } from '../projector/handler';
+import { PROJECTOR_CONSUMER_GROUP } from '../../lib/projections/projector';
 
 let kafka: Kafka | undefined;
 

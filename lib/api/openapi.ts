@@ -46,8 +46,8 @@ const idempotencyHeaders = z.object({
     }),
 });
 
-function jsonBody(schema: z.ZodType, description: string) {
-  return { required: true, description, content: { 'application/json': { schema } } };
+function jsonBody(schema: z.ZodType, description: string, example: Record<string, unknown>) {
+  return { required: true, description, content: { 'application/json': { schema, example } } };
 }
 
 const amountNote = `Amounts are JSON numbers with at most 2 decimals, > 0 and ≤ ${formatAmount(MAX_AMOUNT_CENTS)} (initialBalance may be 0). Numeric strings are refused.`;
@@ -69,7 +69,15 @@ const accountRoutes: RouteConfig[] = [
     tags: ['Accounts'],
     summary: 'Open an account',
     description: `Opens an account with a unique account number. ${amountNote}`,
-    request: { headers: idempotencyHeaders, body: jsonBody(openAccountBodySchema, 'The new account') },
+    request: {
+      headers: idempotencyHeaders,
+      body: jsonBody(openAccountBodySchema, 'The new account', {
+        accountNumber: 'ACC-001',
+        accountName: 'Household savings',
+        ownerName: 'Jane Doe',
+        initialBalance: 1000.0,
+      }),
+    },
     responses: {
       201: {
         ...jsonOk('Account opened', openAccountResponseSchema, {
@@ -115,7 +123,7 @@ const accountRoutes: RouteConfig[] = [
     request: {
       params: accountPathSchema,
       headers: idempotencyHeaders,
-      body: jsonBody(depositBodySchema, 'The deposit'),
+      body: jsonBody(depositBodySchema, 'The deposit', { amount: 250.5, description: 'Salary' }),
     },
     responses: {
       200: jsonOk('New balance and version', balanceUpdateResponseSchema, replayedHeader),
@@ -132,7 +140,7 @@ const accountRoutes: RouteConfig[] = [
     request: {
       params: accountPathSchema,
       headers: idempotencyHeaders,
-      body: jsonBody(withdrawBodySchema, 'The withdrawal'),
+      body: jsonBody(withdrawBodySchema, 'The withdrawal', { amount: 100, description: 'Cash' }),
     },
     responses: {
       200: jsonOk('New balance and version', balanceUpdateResponseSchema, replayedHeader),
@@ -149,7 +157,11 @@ const accountRoutes: RouteConfig[] = [
     request: {
       params: accountPathSchema,
       headers: idempotencyHeaders,
-      body: jsonBody(transferBodySchema, 'The transfer'),
+      body: jsonBody(transferBodySchema, 'The transfer', {
+        toAccountId: '0b9f6f0e-7c39-4a57-9a53-0f3d6d2f4c11',
+        amount: 150.25,
+        description: 'Rent',
+      }),
     },
     responses: {
       200: jsonOk('Both new balances', transferResponseSchema, replayedHeader),

@@ -1,10 +1,6 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import {
-  listBalancesQuerySchema,
-  listTransactionsQuerySchema,
-  transactionsPathSchema,
-} from '../../functions/reports/schemas';
+import { listBalancesQuerySchema, listTransactionsQuerySchema, transactionsPathSchema } from './request-schemas';
 import { balanceSchema, moneySchema } from './response-schemas';
 import { errorResponses, jsonOk } from './responses';
 

@@ -1,7 +1,7 @@
 /**
- * The MIRROR schemas of ./request-schemas.ts must behave exactly as the handlers' own: for each route, invalid
- * requests get from the real handler (which answers 400 before touching any service) exactly the field errors the
- * mirror produces. Once the handlers export their schemas and the mirrors become re-exports, this still holds.
+ * One source of truth: the schemas ./request-schemas.ts hands to the OpenAPI document and the forms are the ones the
+ * handlers validate with. For each route, invalid requests get from the real handler (which answers 400 before
+ * touching any service) exactly the field errors these schemas produce.
  */
 import type { z } from 'zod';
 import { handler as deposit } from '../../functions/accounts/deposit';
@@ -85,18 +85,18 @@ async function expectSameQueryErrors(handler: Handler, path: string, schema: z.Z
   }
 }
 
-describe('request schema mirrors behave as the handlers', () => {
-  it('given invalid bodies when opening an account then the handler and the mirror agree', async () => {
+describe("request schemas are the handlers' own", () => {
+  it('given invalid bodies when opening an account then the handler and the documented schema agree', async () => {
     await expectSameBodyErrors(openAccount as Handler, '/api/accounts', openAccountBodySchema);
   });
 
-  it('given invalid bodies when depositing, withdrawing and transferring then the handlers and the mirrors agree', async () => {
+  it('given invalid bodies when depositing, withdrawing and transferring then the handlers and the documented schemas agree', async () => {
     await expectSameBodyErrors(deposit as Handler, `/api/accounts/${ID}/deposit`, depositBodySchema, { id: ID });
     await expectSameBodyErrors(withdraw as Handler, `/api/accounts/${ID}/withdraw`, withdrawBodySchema, { id: ID });
     await expectSameBodyErrors(transfer as Handler, `/api/accounts/${ID}/transfer`, transferBodySchema, { id: ID });
   });
 
-  it('given invalid queries when reading an account or its history then the handlers and the mirrors agree', async () => {
+  it('given invalid queries when reading an account or its history then the handlers and the documented schemas agree', async () => {
     await expectSameQueryErrors(getAccount as Handler, `/api/accounts/${ID}`, getAccountQuerySchema);
     await expectSameQueryErrors(getHistory as Handler, `/api/accounts/${ID}/history`, historyQuerySchema);
   });

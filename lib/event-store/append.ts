@@ -16,40 +16,49 @@ import type { AppendResult, ExpectedVersion, NewEvent, Queryable, StreamAppend }
  * 'transaction_order'); with a checked expected version it cannot occur.
  */
 
-// Single-stream appends with a known expected version (the hot path) are one plain statement: the UPDATE locks and
-// checks the stream row, the INSERT feeds on its one row, so a refused check inserts nothing. created_at is read
-// after the row lock is held, so per stream it never decreases with the version. Every other append goes through
-// event_store.append_to_streams() (migrations/0001_event_store.sql), which locks several streams in id order.
-// All statements are named: each connection parses and plans them once.
-const EVENTS_FROM_BASE = `
-  INSERT INTO event_store.events
-    (event_id, stream_id, stream_type, stream_version, type, data, metadata, created_at)
-  SELECT e.event_id, $1, $3, stream.base + e.ord::integer, e.type, e.data, e.metadata,
-         date_trunc('milliseconds', clock_timestamp())
-    FROM stream, unnest($4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])
-                 WITH ORDINALITY AS e(event_id, type, data, metadata, ord)
-   ORDER BY e.ord
-  RETURNING stream_version, global_position`;
+// Single-stream appends with a known expected version (the hot path) are one plain statement: the UPDATE (or, for
+// a new stream, the INSERT) locks and checks the stream row, the events INSERT feeds on its one row, so a refused
+// check inserts nothing. created_at is read after the row lock is held, so per stream it never decreases with the
+// version. One event goes as scalar parameters (no array literals to build and parse), several as arrays. Every
+// other append goes through event_store.append_to_streams() (migrations/0001_event_store.sql), which locks several
+// streams in id order. All statements are named: each connection parses and plans them once.
+type EventShape = 'one' | 'many';
 
-const APPEND_EXPECTED = {
-  name: 'event_store.append_expected',
-  text: `WITH stream AS (
-           UPDATE event_store.streams
-              SET version = version + cardinality($4::uuid[]), last_transaction_id = pg_current_xact_id(),
-                  updated_at = now()
-            WHERE stream_id = $1 AND version = $2 AND last_transaction_id <= pg_current_xact_id()
-           RETURNING version - cardinality($4::uuid[]) AS base
-         )${EVENTS_FROM_BASE}`,
+const EVENT_COUNT: Record<EventShape, string> = { one: '1', many: 'cardinality($4::uuid[])' };
+const EVENT_SOURCE: Record<EventShape, string> = {
+  one: '(VALUES ($4::uuid, $5::text, $6::jsonb, $7::jsonb, 1)) AS e(event_id, type, data, metadata, ord)',
+  many: 'unnest($4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[]) WITH ORDINALITY AS e(event_id, type, data, metadata, ord)',
 };
 
-const APPEND_NEW = {
-  name: 'event_store.append_new',
-  text: `WITH stream AS (
-           INSERT INTO event_store.streams (stream_id, stream_type, version, last_transaction_id)
-           VALUES ($1, $3, $2 + cardinality($4::uuid[]), pg_current_xact_id())
-           ON CONFLICT (stream_id) DO NOTHING
-           RETURNING $2 AS base
-         )${EVENTS_FROM_BASE}`,
+// $1 stream id, $2 expected version, $3 stream type, $4..$7 event ids, types, data, metadata.
+function singleStreamAppend(kind: 'expected' | 'new', shape: EventShape) {
+  const count = EVENT_COUNT[shape];
+  const stream =
+    kind === 'expected'
+      ? `UPDATE event_store.streams
+            SET version = version + ${count}, last_transaction_id = pg_current_xact_id(), updated_at = now()
+          WHERE stream_id = $1 AND version = $2 AND last_transaction_id <= pg_current_xact_id()
+         RETURNING version - ${count} AS base`
+      : `INSERT INTO event_store.streams (stream_id, stream_type, version, last_transaction_id)
+         VALUES ($1, $3, $2 + ${count}, pg_current_xact_id())
+         ON CONFLICT (stream_id) DO NOTHING
+         RETURNING $2 AS base`; // a new stream's base version is the expected 0
+  return {
+    name: `event_store.append_${kind}_${shape}`,
+    text: `WITH stream AS (${stream})
+           INSERT INTO event_store.events
+             (event_id, stream_id, stream_type, stream_version, type, data, metadata, created_at)
+           SELECT e.event_id, $1, $3, stream.base + e.ord::integer, e.type, e.data, e.metadata,
+                  date_trunc('milliseconds', clock_timestamp())
+             FROM stream, ${EVENT_SOURCE[shape]}
+            ORDER BY e.ord
+           RETURNING stream_version, global_position`,
+  };
+}
+
+const SINGLE_STREAM_APPENDS = {
+  expected: { one: singleStreamAppend('expected', 'one'), many: singleStreamAppend('expected', 'many') },
+  new: { one: singleStreamAppend('new', 'one'), many: singleStreamAppend('new', 'many') },
 };
 
 const APPEND_MANY = {
@@ -64,7 +73,8 @@ const MAX_VERSION = 2_147_483_647;
 /**
  * Appends events to one or more streams atomically, checking each stream's expected version (see the ordering rule
  * above). `db` is a Tx (withTransaction) when the append is part of a larger unit of work, or a Pool for a
- * standalone append (one statement = its own transaction: the fastest path). One round trip in both cases.
+ * standalone append (one statement = its own transaction: the fastest path). One round trip in both cases (a
+ * refused append takes a second one, to report the actual version).
  *
  * Throws ConcurrencyConflictError (streamId, expected, actual) or DuplicateEventIdError.
  */
@@ -87,14 +97,16 @@ export async function appendToStream(db: Queryable, append: StreamAppend): Promi
 async function appendSingle(db: Queryable, append: StreamAppend): Promise<AppendResult> {
   const expected = encodeExpected(append.expectedVersion) ?? 0;
   const events = encodeEvents(append);
-  // A new stream's base version is the expected 0.
-  const statement = expected === 0 ? APPEND_NEW : APPEND_EXPECTED;
+  const [id, type, data, metadata] = [events.ids[0], events.types[0], events.data[0], events.metadata[0]];
+  const one = events.ids.length === 1;
+  const statement = SINGLE_STREAM_APPENDS[expected === 0 ? 'new' : 'expected'][one ? 'one' : 'many'];
+  const eventValues = one ? [id, type, data, metadata] : [events.ids, events.types, events.data, events.metadata];
   let rows: { stream_version: number; global_position: string }[];
   try {
     rows = (
       await db.query<{ stream_version: number; global_position: string }>({
         ...statement,
-        values: [append.streamId, expected, append.streamType, events.ids, events.types, events.data, events.metadata],
+        values: [append.streamId, expected, append.streamType, ...eventValues],
       })
     ).rows;
   } catch (error) {

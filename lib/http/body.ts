@@ -52,17 +52,38 @@ export function parseJsonBody(): HttpMiddleware {
   const parser = jsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof jsonBodyParser>[0]);
   return {
     before: async (request) => {
+      // serverless-offline sends an empty body as null, which JSON.parse would happily read as `null`.
+      if (request.event.body === undefined || request.event.body === null || request.event.body === '') {
+        throw new HttpProblem(400, { type: 'malformed-json', detail: 'A JSON request body is required.' });
+      }
       try {
         await parser.before?.(request as never);
       } catch {
+        throw new HttpProblem(400, { type: 'malformed-json', detail: 'The request body is not valid JSON.' });
+      }
+      const json = request.event.body as unknown;
+      if (exceedsDepth(json, MAX_JSON_DEPTH)) {
         throw new HttpProblem(400, {
           type: 'malformed-json',
-          detail:
-            request.event.body === undefined ? 'A JSON request body is required.' : 'The request body is not valid JSON.',
+          detail: `The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`,
         });
       }
       const state = getRequestState(request.event);
-      if (state) state.json = request.event.body as unknown;
+      if (state) state.json = json;
     },
   };
+}
+
+/** Our bodies are flat; a deeply nested one would only overflow the stack of recursive code (fingerprinting). */
+export const MAX_JSON_DEPTH = 32;
+
+export function exceedsDepth(value: unknown, maxDepth: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, depth] = next;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > maxDepth) return true;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
 }

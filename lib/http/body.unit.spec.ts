@@ -1,4 +1,4 @@
-import { bodyBytes, isJsonContentType, MAX_BODY_BYTES } from './body';
+import { bodyBytes, exceedsDepth, isJsonContentType, MAX_BODY_BYTES } from './body';
 import { apiEvent } from './testing';
 
 describe('bodyBytes', () => {
@@ -27,4 +27,18 @@ describe('isJsonContentType', () => {
     'rejects %s',
     (value) => expect(isJsonContentType(value)).toBe(false),
   );
+});
+
+describe('exceedsDepth', () => {
+  it('given flat bodies and scalars when checked then they are within any depth', () => {
+    expect(exceedsDepth({ amount: 1, description: 'x' }, 1)).toBe(false);
+    expect(exceedsDepth('text', 0)).toBe(false);
+  });
+
+  it('given nesting deeper than the limit when checked then it is detected without recursion', () => {
+    const deep = JSON.parse('['.repeat(50_000) + ']'.repeat(50_000)) as unknown;
+    expect(exceedsDepth(deep, 32)).toBe(true);
+    expect(exceedsDepth({ a: { b: [1] } }, 3)).toBe(false);
+    expect(exceedsDepth({ a: { b: [[1]] } }, 3)).toBe(true);
+  });
 });

@@ -3,7 +3,6 @@ import { jsonResponse } from './json';
 import { REPLAYED_HEADER } from './idempotency';
 import type { HttpResult } from './request';
 
-
 /** The JSON response to a command; a replay answers the same status and body, marked with Idempotent-Replayed. */
 export function commandResponse(
   outcome: Outcome<unknown>,

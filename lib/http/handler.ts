@@ -9,7 +9,6 @@ import { HttpProblem } from './problem';
 import { getRequestState, type HttpEvent, type HttpResult } from './request';
 import { validate } from './validation';
 
-
 export interface RouteSpec<TPath, TQuery, TBody> {
   /** Path parameters. A value that fails it names a resource that cannot exist: 404, never 400. */
   path?: z.ZodType<TPath>;

@@ -78,7 +78,10 @@ describe('httpHandler: correlation id', () => {
   });
 
   it('given an error when handled then the problem carries and echoes the correlation id', async () => {
-    const response = await post({ body: '{', headers: { 'content-type': 'application/json', 'x-correlation-id': 'c-1' } });
+    const response = await post({
+      body: '{',
+      headers: { 'content-type': 'application/json', 'x-correlation-id': 'c-1' },
+    });
     expect(response.status).toBe(400);
     expect(response.headers['x-correlation-id']).toBe('c-1');
     expect(response.body.correlationId).toBe('c-1');
@@ -149,6 +152,30 @@ describe('httpHandler: body checks', () => {
     expect(response.body).toMatchObject({ status: 400, type: '/problems/malformed-json' });
   });
 
+  it('given a null body (as serverless-offline sends an empty one) when posting then 400, not the JSON value null', async () => {
+    const event = apiEvent({
+      method: 'POST',
+      path: PATH,
+      pathParameters: { id: ID },
+      headers: { 'content-type': 'application/json' },
+    });
+    const response = await invoke(handler, { ...event, body: null as unknown as string });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({
+      type: '/problems/malformed-json',
+      detail: 'A JSON request body is required.',
+    });
+  });
+
+  it('given a deeply nested body with an Idempotency-Key when posting then 400, not a stack overflow', async () => {
+    const deep = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000); // < 64 KiB
+    const response = await post({
+      body: deep,
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'deep' },
+    });
+    expect(response.status).toBe(400);
+  });
+
   it('given no body with a JSON content type when posting then 400', async () => {
     const response = await invoke(
       handler,
@@ -182,17 +209,23 @@ describe('httpHandler: validation', () => {
     );
   });
 
-  it.each([[10.001], [-1], [0], ['NaN'], [null], [1e21]])('given amount %p when posting then 400 on amount', async (amount) => {
-    const response = await post({ body: { amount, name: 'x' } });
-    expect(response.status).toBe(400);
-    expect(response.body.errors.map((error: { field: string }) => error.field)).toEqual(['amount']);
-  });
+  it.each([[10.001], [-1], [0], ['NaN'], [null], [1e21]])(
+    'given amount %p when posting then 400 on amount',
+    async (amount) => {
+      const response = await post({ body: { amount, name: 'x' } });
+      expect(response.status).toBe(400);
+      expect(response.body.errors.map((error: { field: string }) => error.field)).toEqual(['amount']);
+    },
+  );
 
-  it.each([['[]'], ['null'], ['"text"'], ['42']])('given a non-object JSON body %s when posting then 400 on body', async (raw) => {
-    const response = await post({ body: raw, headers: { 'content-type': 'application/json' } });
-    expect(response.status).toBe(400);
-    expect(response.body.errors[0].field).toBe('body');
-  });
+  it.each([['[]'], ['null'], ['"text"'], ['42']])(
+    'given a non-object JSON body %s when posting then 400 on body',
+    async (raw) => {
+      const response = await post({ body: raw, headers: { 'content-type': 'application/json' } });
+      expect(response.status).toBe(400);
+      expect(response.body.errors[0].field).toBe('body');
+    },
+  );
 
   it('given a path parameter that fails its schema when handled then 404, not 400', async () => {
     const response = await post({ id: 'not-a-uuid', body: validBody });
@@ -234,17 +267,30 @@ describe('httpHandler: idempotency key', () => {
     expect(seen?.command.idempotency).toBeUndefined();
   });
 
-  it.each([[''], ['a'.repeat(256)], ['tab\tkey'], ['ключ']])('given Idempotency-Key %p when posting then 400', async (key) => {
-    const response = await post({ body: validBody, headers: { 'idempotency-key': key } });
-    expect(response.status).toBe(400);
-    expect(response.body.errors[0].field).toBe('Idempotency-Key');
-  });
+  it.each([[''], ['a'.repeat(256)], ['tab\tkey'], ['ключ']])(
+    'given Idempotency-Key %p when posting then 400',
+    async (key) => {
+      const response = await post({ body: validBody, headers: { 'idempotency-key': key } });
+      expect(response.status).toBe(400);
+      expect(response.body.errors[0].field).toBe('Idempotency-Key');
+    },
+  );
 });
 
 describe('httpHandler: error mapping', () => {
   const cases: Array<[string, unknown, number, string]> = [
-    ['account_not_found', new DomainError('account_not_found', 'Account x was not found'), 404, '/problems/account-not-found'],
-    ['account_already_exists', new DomainError('account_already_exists', 'dup'), 409, '/problems/account-already-exists'],
+    [
+      'account_not_found',
+      new DomainError('account_not_found', 'Account x was not found'),
+      404,
+      '/problems/account-not-found',
+    ],
+    [
+      'account_already_exists',
+      new DomainError('account_already_exists', 'dup'),
+      409,
+      '/problems/account-already-exists',
+    ],
     ['insufficient_funds', new DomainError('insufficient_funds', 'poor'), 422, '/problems/insufficient-funds'],
     ['self_transfer', new DomainError('self_transfer', 'self'), 422, '/problems/self-transfer'],
     ['balance_limit', new DomainError('balance_limit', 'rich'), 422, '/problems/balance-limit'],
@@ -278,7 +324,11 @@ describe('httpHandler: error mapping', () => {
     };
     const response = await post({ body: validBody });
     expect(response.status).toBe(500);
-    expect(response.body).toMatchObject({ status: 500, title: 'Internal Server Error', type: '/problems/internal-error' });
+    expect(response.body).toMatchObject({
+      status: 500,
+      title: 'Internal Server Error',
+      type: '/problems/internal-error',
+    });
     expect(response.text).not.toContain('hunter2');
     expect(response.text).not.toContain('10.0.0.5');
     expect(logged).toHaveBeenCalledWith('Unhandled error', expect.objectContaining({ error: expect.any(Error) }));

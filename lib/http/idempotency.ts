@@ -21,7 +21,9 @@ export function canonicalJson(value: unknown): string {
 
 /** Identifies "the same request" for a retried Idempotency-Key: method, path and the parsed body. */
 export function requestFingerprint(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method}\n${path}\n${canonicalJson(body)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method}\n${path}\n${canonicalJson(body)}`)
+    .digest('hex');
 }
 
 /** Reads an optional Idempotency-Key (1..255 printable ASCII characters) and fingerprints the parsed body. */
@@ -40,7 +42,10 @@ export function idempotencyKey(): HttpMiddleware {
       }
       const state = getRequestState(event);
       if (!state) return;
-      state.idempotency = { key, fingerprint: requestFingerprint(requestMethod(event), requestPath(event), state.json) };
+      state.idempotency = {
+        key,
+        fingerprint: requestFingerprint(requestMethod(event), requestPath(event), state.json),
+      };
     },
   };
 }

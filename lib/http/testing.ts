@@ -41,9 +41,7 @@ export function apiEvent(init: EventInit): HttpEvent {
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
     },
-    ...(init.body === undefined
-      ? {}
-      : { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) }),
+    ...(init.body === undefined ? {} : { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) }),
     isBase64Encoded: init.isBase64Encoded ?? false,
   };
 }

@@ -43,4 +43,14 @@ describe('Lambda Kafka event codec', () => {
   it('given something that is not a Kafka event, when decoded, then it throws', () => {
     expect(() => decodeLambdaKafkaEvent({} as never)).toThrow(MalformedKafkaEventError);
   });
+
+  it('given header bytes serialised as signed Java bytes, when decoded, then the original bytes come back', () => {
+    const [record] = decodeLambdaKafkaEvent({
+      eventSource: 'aws:kafka',
+      records: {
+        't-0': [{ topic: 't', partition: 0, offset: 0, timestamp: 1, value: null, headers: [{ h: [-61, -87] }] }],
+      },
+    });
+    expect(record?.headers.h?.toString('utf8')).toBe('é');
+  });
 });

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { parseIntegrationEvent } from '../contracts/integration-events';
-import { mapToIntegrationEvent, type AccountFacts } from '../contracts/mapper';
+import { mapToIntegrationEvent, MappingError, type AccountFacts } from '../contracts/mapper';
 import { withTransaction } from '../db/pool';
 import { readAll, readStream, START_CHECKPOINT, type Checkpoint, type StoredEvent } from '../event-store';
 import { logger } from '../observability/logger';
@@ -25,6 +25,8 @@ export interface RebuildOptions {
 
 export interface RebuildResult {
   events: number;
+  /** account streams left at their last good version (an event that cannot be mapped), with the reason */
+  quarantined: Array<{ streamId: string; reason: string }>;
   accounts: number;
   durationMs: number;
   through: Checkpoint;
@@ -64,13 +66,14 @@ export async function rebuildReadModels(pool: Pool, options: RebuildOptions = {}
         ).rows[0]?.n ?? 0,
       );
       const facts = new Map<string, AccountFacts>();
+      const quarantined = new Map<string, string>();
       let checkpoint: Checkpoint = START_CHECKPOINT;
       let done = 0;
       report({ phase: 'copy', done, total });
       for (;;) {
         const batch = await readAll(pool, { after: checkpoint, limit: batchSize });
         if (batch.events.length === 0) break;
-        const incoming = toIncoming(batch.events.filter(isAccountEvent), facts);
+        const incoming = toIncoming(batch.events.filter(isAccountEvent), facts, quarantined);
         await withTransaction(pool, (tx) => applyEvents(tx, incoming, { schema: staging }));
         checkpoint = batch.checkpoint;
         done += incoming.length;
@@ -81,7 +84,7 @@ export async function rebuildReadModels(pool: Pool, options: RebuildOptions = {}
       const caughtUp = await withTransaction(pool, async (tx) => {
         const tables = PROJECTION_TABLES.map((table) => `${ident(target)}.${ident(table)}`).join(', ');
         await tx.query(`LOCK TABLE ${tables} IN EXCLUSIVE MODE`);
-        const extra = await catchUpToLive(tx, target, staging, facts);
+        const extra = await catchUpToLive(tx, target, staging, facts, quarantined);
         await carryParkedOver(tx, target, staging);
         await swap(tx, target, staging, retired);
         await tx.query(
@@ -96,6 +99,7 @@ export async function rebuildReadModels(pool: Pool, options: RebuildOptions = {}
       const result = {
         events: done + caughtUp,
         accounts: facts.size,
+        quarantined: [...quarantined].map(([streamId, reason]) => ({ streamId, reason })),
         durationMs: Date.now() - started,
         through: checkpoint,
       };
@@ -115,15 +119,33 @@ function isAccountEvent(event: StoredEvent): boolean {
   return event.streamType === ACCOUNT_STREAM_TYPE;
 }
 
-/** Maps stored events to integration events exactly as the relay does (facts folded forward per account). */
-function toIncoming(events: StoredEvent[], facts: Map<string, AccountFacts>): IncomingEvent[] {
+/**
+ * Maps stored events to integration events exactly as the relay does (facts folded forward per account). A stream
+ * whose event cannot be mapped is left at its last good version, like the relay's quarantine does live.
+ */
+function toIncoming(
+  events: StoredEvent[],
+  facts: Map<string, AccountFacts>,
+  quarantined: Map<string, string>,
+): IncomingEvent[] {
   return events.flatMap((stored) => {
+    if (quarantined.has(stored.streamId)) return [];
     if ((facts.get(stored.streamId)?.version ?? 0) >= stored.streamVersion) return [];
-    const mapped = mapToIntegrationEvent(facts.get(stored.streamId), stored);
-    facts.set(stored.streamId, mapped.facts);
-    const parsed = parseIntegrationEvent(mapped.event);
-    if (!parsed.ok) throw new Error(`Event ${stored.eventId} violates the contract: ${parsed.reason}`);
-    return [{ event: parsed.event, wire: mapped.event }];
+    try {
+      const mapped = mapToIntegrationEvent(facts.get(stored.streamId), stored);
+      const parsed = parseIntegrationEvent(mapped.event);
+      if (!parsed.ok) throw new MappingError(stored.eventId, stored.streamId, stored.streamVersion, parsed.reason);
+      facts.set(stored.streamId, mapped.facts);
+      return [{ event: parsed.event, wire: mapped.event }];
+    } catch (error) {
+      if (!(error instanceof MappingError)) throw error;
+      logger.error('Rebuild: account stream left at its last good version', {
+        streamId: stored.streamId,
+        reason: error.message,
+      });
+      quarantined.set(stored.streamId, error.message);
+      return [];
+    }
   });
 }
 
@@ -148,6 +170,7 @@ async function catchUpToLive(
   target: string,
   staging: string,
   facts: Map<string, AccountFacts>,
+  quarantined: Map<string, string>,
 ): Promise<number> {
   const behind = await tx.query<{ account_id: string; live: number; staged: number }>(
     `SELECT l.account_id, l.last_applied_version AS live, coalesce(s.last_applied_version, 0) AS staged
@@ -158,7 +181,7 @@ async function catchUpToLive(
   let applied = 0;
   for (const row of behind.rows) {
     const events = await readStream(tx, row.account_id, { fromVersion: row.staged + 1, toVersion: row.live });
-    const incoming = toIncoming(events, facts);
+    const incoming = toIncoming(events, facts, quarantined);
     await applyEvents(tx, incoming, { schema: staging });
     applied += incoming.length;
   }

@@ -75,6 +75,8 @@ export async function nudgeRelay(): Promise<void> {
     }
     const pending = running;
     if (!pending) return;
+    // While Kafka is known to be failing, the drain is a probe: the command does not wait for it at all.
+    if (breaker.state.consecutiveFailures > 0) return;
     const budget = new AbortController();
     await Promise.race([pending, delay(NUDGE_BUDGET_MS, undefined, { signal: budget.signal }).catch(() => undefined)]);
     budget.abort();

@@ -44,25 +44,48 @@ export interface ReadOptions {
   readonly logicalId?: LogicalIdResolver;
 }
 
-/** `custom.kafkaTrigger`: local-only settings. */
+/**
+ * `custom.kafkaTrigger`: local-only settings. Values may come from `${env:…}` variables, which resolve to strings:
+ * numbers and booleans are accepted in either form; an empty string means "not set".
+ */
+const unset = (value: unknown): unknown => (value === '' || value === null ? undefined : value);
+function integer(min: number, max: number): z.ZodType<number | undefined>;
+function integer(min: number, max: number, fallback: number): z.ZodType<number>;
+function integer(min: number, max: number, fallback?: number): z.ZodType<number | undefined> {
+  const number = z.number().int().min(min).max(max);
+  return z.preprocess(
+    (value) => {
+      const given = unset(value);
+      if (given === undefined) return fallback;
+      return typeof given === 'string' ? Number(given) : given;
+    },
+    fallback === undefined ? number.optional() : number,
+  );
+}
+const flag = (fallback: boolean) =>
+  z.preprocess((value) => {
+    const given = unset(value);
+    if (given === undefined) return fallback;
+    return given === 'true' ? true : given === 'false' ? false : given;
+  }, z.boolean());
 const localSettingsSchema = z
   .object({
-    enabled: z.boolean().default(true),
-    brokers: z.union([z.string(), z.array(z.string())]).optional(),
-    clientId: z.string().min(1).optional(),
+    enabled: flag(true),
+    brokers: z.preprocess(unset, z.union([z.string(), z.array(z.string())]).optional()),
+    clientId: z.preprocess(unset, z.string().min(1).optional()),
     /** Replaces every mapping's batching window locally (e.g. 20 ms for low latency). */
-    localBatchingWindowMs: z.number().int().min(0).max(300_000).optional(),
+    localBatchingWindowMs: integer(0, 300_000),
     /** Retries used when a mapping configures none (AWS would retry forever, blocking the partition). */
-    maximumRetryAttempts: z.number().int().min(0).max(10_000).default(3),
+    maximumRetryAttempts: integer(0, 10_000, 3),
     /** Local on-failure destination when the mapping's own is not a Kafka topic: `kafka://<topic>` or `<topic>`. */
-    onFailureDestination: z.string().min(1).optional(),
+    onFailureDestination: z.preprocess(unset, z.string().min(1).optional()),
     /** Creates a missing dead-letter topic (same partition count as the source) instead of refusing to start. */
-    createDeadLetterTopic: z.boolean().default(true),
-    retryBackoffBaseMs: z.number().int().min(0).max(60_000).default(200),
-    retryBackoffMaxMs: z.number().int().min(0).max(300_000).default(5_000),
+    createDeadLetterTopic: flag(true),
+    retryBackoffBaseMs: integer(0, 60_000, 200),
+    retryBackoffMaxMs: integer(0, 300_000, 5_000),
     /** How long shutdown waits for in-flight invocations before leaving their offsets uncommitted (npm start
      *  SIGKILLs serverless-offline 10 s after its SIGINT). */
-    shutdownGraceMs: z.number().int().min(0).max(900_000).default(8_000),
+    shutdownGraceMs: integer(0, 900_000, 8_000),
   })
   .strict();
 
@@ -142,6 +165,18 @@ function readExtensions(resources: unknown): Record<string, Properties> {
     if (isRecord(extension) && isRecord(extension.Properties)) result[logicalId] = extension.Properties;
   }
   return result;
+}
+
+/**
+ * Locally the cluster ARN and the topic name (per test run) differ from the deployed ones, and both are part of the
+ * logical id. When no extension matches exactly, the function's only extension for the same kind of mapping
+ * (`<Fn>EventSourceMappingMSK…` / `…Kafka…`) is the deployed one, so it applies here too.
+ */
+function soleMappingExtensionOf(extensions: Record<string, Properties>, exactId: string): string | undefined {
+  const prefix = /^(.*EventSourceMapping(?:MSK|Kafka))/.exec(exactId)?.[1];
+  if (!prefix) return undefined;
+  const candidates = Object.keys(extensions).filter((id) => id.startsWith(prefix));
+  return candidates.length === 1 ? candidates[0] : undefined;
 }
 
 /** The Properties osls compiles for the event (only those that matter for emulation). */
@@ -226,7 +261,8 @@ export function readMappings(definition: ServiceDefinition, options: ReadOptions
       const topic = event.topic;
 
       const clusterToken = kind === 'msk' ? mskClusterNameToken(event.arn) : '';
-      const logicalId = logicalIdOf(functionKey, kind, clusterToken, topic);
+      const exactId = logicalIdOf(functionKey, kind, clusterToken, topic);
+      const logicalId = exactId in extensions ? exactId : (soleMappingExtensionOf(extensions, exactId) ?? exactId);
       const extension = extensions[logicalId];
       if (extension) usedExtensions.add(logicalId);
       const properties: Properties = { ...compileProperties(kind, event), ...(extension ?? {}) };

@@ -185,6 +185,23 @@ describe('readMappings', () => {
     });
   });
 
+  it('given custom.kafkaTrigger values from ${env:…} variables (strings, empty when unset), when read, then they are coerced', () => {
+    const result = readMappings(
+      service({
+        custom: {
+          kafkaTrigger: { localBatchingWindowMs: '20', maximumRetryAttempts: '', enabled: 'true', brokers: '' },
+        },
+      }),
+      { env },
+    );
+
+    expect(result.local).toMatchObject({ enabled: true, localBatchingWindowMs: 20, maximumRetryAttempts: 3 });
+    expect(result.brokers).toEqual(['127.0.0.1:19092', '127.0.0.1:19093']);
+    expect(() =>
+      readMappings(service({ custom: { kafkaTrigger: { localBatchingWindowMs: 'soon' } } }), { env }),
+    ).toThrow(/custom\.kafkaTrigger\.localBatchingWindowMs/);
+  });
+
   it('given a provider-environment KAFKA_DLQ_TOPIC and no process env, when read, then the function env name is used', () => {
     const result = readMappings(service({ providerEnvironment: { KAFKA_DLQ_TOPIC: 'banking-events-dlq-x' } }), {
       env: {},

@@ -248,6 +248,50 @@ describe('Kafka trigger emulator against the real broker', () => {
     expect(records[0]!.timestamp).toBeGreaterThanOrEqual(before - 1_000);
   });
 
+  it('given LATEST for a new group, when records existed before the start, then only records produced after it are delivered', async () => {
+    const { topic, dlq, group } = await freshTopics('latest', 2);
+    await produce(topic, [{ partition: 0 }, { partition: 1 }, { partition: 1 }]);
+    const delivered: string[] = [];
+
+    await start({ topic, deadLetterTopic: dlq, consumerGroupId: group, startingPosition: 'LATEST' }, async (event) => {
+      delivered.push(...allRecords(event).map((record) => `${record.partition}:${record.offset}`));
+    });
+    await eventually(async () => {
+      const offsets = await committed(group, topic);
+      return offsets[0] === 1 && offsets[1] === 2 ? true : undefined;
+    }, 'the starting position fixed (committed) at start');
+    await produce(topic, [{ partition: 0 }, { partition: 1 }]);
+    await eventually(() => (delivered.length >= 2 ? true : undefined), 'the new records');
+
+    expect([...delivered].sort()).toEqual(['0:1', '1:2']);
+  });
+
+  it('given AT_TIMESTAMP for a new group, when started, then delivery begins at the first record at or after the timestamp', async () => {
+    const { topic, dlq, group } = await freshTopics('attimestamp', 1);
+    await produce(topic, [
+      { partition: 0, timestamp: '1700000001000' },
+      { partition: 0, timestamp: '1700000002000' },
+      { partition: 0, timestamp: '1700000003000' },
+    ]);
+    const delivered: number[] = [];
+
+    await start(
+      {
+        topic,
+        deadLetterTopic: dlq,
+        consumerGroupId: group,
+        startingPosition: 'AT_TIMESTAMP',
+        startingPositionTimestampMs: 1_700_000_001_500,
+      },
+      async (event) => {
+        delivered.push(...allRecords(event).map((record) => record.offset));
+      },
+    );
+    await eventually(() => (delivered.length >= 2 ? true : undefined), 'the records from the timestamp on');
+
+    expect(delivered).toEqual([1, 2]);
+  });
+
   it('given a backlog, when batching, then batches hold at most batchSize records and a partial batch waits for the window', async () => {
     const { topic, dlq, group } = await freshTopics('batching', 1);
     await produce(
@@ -326,6 +370,74 @@ describe('Kafka trigger emulator against the real broker', () => {
       const offsets = await committed(group, topic);
       return [0, 1, 2].every((partition) => offsets[partition] === expected.length) ? true : undefined;
     }, 'all offsets committed');
+  });
+
+  it('given a second emulator joining the group and the first one leaving, when records keep flowing, then every record is delivered and committed', async () => {
+    const { topic, dlq, group } = await freshTopics('rebalance', 4);
+    const seen = new Map<number, Set<number>>();
+    const handler: Invoke = async (event) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      for (const record of allRecords(event)) {
+        const offsets = seen.get(record.partition) ?? new Set<number>();
+        offsets.add(record.offset);
+        seen.set(record.partition, offsets);
+      }
+    };
+    const settings = { topic, deadLetterTopic: dlq, consumerGroupId: group, batchSize: 5, batchingWindowMs: 20 };
+    const burst = (): Promise<void> =>
+      produce(
+        topic,
+        Array.from({ length: 40 }, (_, index) => ({ partition: index % 4 })),
+      );
+    const deliveredCount = (): number => [...seen.values()].reduce((sum, offsets) => sum + offsets.size, 0);
+
+    const first = await start(settings, handler);
+    await burst();
+    await eventually(() => (deliveredCount() >= 10 ? true : undefined), 'the first deliveries');
+    const second = await start(settings, handler);
+    await burst();
+    await first.stop();
+    await burst();
+
+    const all = Array.from({ length: 30 }, (_, index) => index);
+    await eventually(
+      () => ([0, 1, 2, 3].every((partition) => (seen.get(partition)?.size ?? 0) === 30) ? true : undefined),
+      'every record',
+    );
+    for (const partition of [0, 1, 2, 3]) expect([...seen.get(partition)!].sort((a, b) => a - b)).toEqual(all);
+    await eventually(async () => {
+      const offsets = await committed(group, topic);
+      return [0, 1, 2, 3].every((partition) => offsets[partition] === 30) ? true : undefined;
+    }, 'every offset committed');
+    expect(second.stats.assignedPartitions).toEqual([0, 1, 2, 3]);
+    expect(first.stats.rebalances + second.stats.rebalances).toBeGreaterThanOrEqual(1);
+  });
+
+  it('given two mappings of different topics sharing one consumerGroupId, when both run, then each consumes all of its own topic', async () => {
+    const a = await freshTopics('shared-a', 3);
+    const b = await freshTopics('shared-b', 3);
+    const sharedGroup = `${a.group}-shared`;
+    const got = { a: new Set<string>(), b: new Set<string>() };
+    const collect =
+      (into: Set<string>): Invoke =>
+      async (event) => {
+        for (const record of allRecords(event)) into.add(`${record.topic}:${record.partition}:${record.offset}`);
+      };
+
+    await start(
+      { topic: a.topic, deadLetterTopic: a.dlq, consumerGroupId: sharedGroup, batchingWindowMs: 20 },
+      collect(got.a),
+    );
+    await start(
+      { topic: b.topic, deadLetterTopic: b.dlq, consumerGroupId: sharedGroup, batchingWindowMs: 20 },
+      collect(got.b),
+    );
+    await produce(a.topic, [{ partition: 0 }, { partition: 1 }, { partition: 2 }]);
+    await produce(b.topic, [{ partition: 0 }, { partition: 1 }, { partition: 2 }]);
+
+    await eventually(() => (got.a.size === 3 && got.b.size === 3 ? true : undefined), 'both topics consumed');
+    expect([...got.a].every((id) => id.startsWith(`${a.topic}:`))).toBe(true);
+    expect([...got.b].every((id) => id.startsWith(`${b.topic}:`))).toBe(true);
   });
 
   it('given the process killed in the middle of a batch, when a new one starts in the same group, then exactly the uncommitted records are delivered again', async () => {

@@ -211,11 +211,15 @@ export default class KafkaTriggerPlugin {
       return;
     }
 
-    const endpoint = lambdaEndpoint(
-      this.cliOptions,
-      this.serverless.service.custom?.['serverless-offline'],
-      process.env,
-    );
+    let endpoint: ReturnType<typeof lambdaEndpoint>;
+    try {
+      endpoint = lambdaEndpoint(this.cliOptions, this.serverless.service.custom?.['serverless-offline'], process.env);
+    } catch (error) {
+      this.log.error(
+        `kafka-trigger: ${error instanceof Error ? error.message : String(error)} (Kafka trigger not started)`,
+      );
+      return;
+    }
     process.once('SIGINT', this.signalHandler);
     process.once('SIGTERM', this.signalHandler);
     this.startLoop = this.run(mappings, config, endpoint).catch((error: unknown) => {

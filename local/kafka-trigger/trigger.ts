@@ -7,6 +7,7 @@
 import {
   Kafka,
   logLevel,
+  PartitionAssigners,
   Partitioners,
   type Admin,
   type Consumer,
@@ -21,6 +22,7 @@ import {
   type BackoffSettings,
   type InvokeOutcome,
 } from './batch-processor';
+import { subscriptionAwareAssigner } from './assigner';
 import { sendToDeadLetterTopic } from './dead-letter';
 import { buildEvent, type EventSource } from './encoding';
 import { FunctionError, type Invoke } from './invoker';
@@ -130,6 +132,14 @@ export class KafkaTrigger {
   private joinedResolve: (() => void) | null = null;
   private joinedReject: ((error: Error) => void) | null = null;
   private restarting = false;
+  /**
+   * kafkajs silently drops commits until its runner is running (i.e. during a consumer's first join): commits wait
+   * for the first fetch of the current consumer.
+   */
+  private consumerFetching = false;
+  private recommitPending = false;
+  /** Starting offsets still to apply to partitions without a committed offset (LATEST / AT_TIMESTAMP). */
+  private initialPositions = new Map<number, number>();
   readonly stats: TriggerStats = {
     batches: 0,
     records: 0,
@@ -198,7 +208,7 @@ export class KafkaTrigger {
     try {
       const partitions = await this.waitForTopic(this.admin, topic);
       await this.ensureDeadLetterTopic(this.admin, deadLetterTopic, partitions);
-      if (this.mapping.startingPosition === 'AT_TIMESTAMP') await this.positionAtTimestamp(this.admin);
+      this.initialPositions = await this.startingPositions(this.admin);
     } finally {
       await this.admin.disconnect().catch(() => undefined);
       this.admin = null;
@@ -315,21 +325,29 @@ export class KafkaTrigger {
     await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
   }
 
-  /** AT_TIMESTAMP: partitions without a committed offset start at the first record at/after the timestamp. */
-  private async positionAtTimestamp(admin: Admin): Promise<void> {
-    const { topic, consumerGroupId, startingPositionTimestampMs } = this.mapping;
+  /**
+   * LATEST / AT_TIMESTAMP: like an event source mapping, the starting position is fixed when the mapping starts: for
+   * partitions the group has no committed offset for, the end of the log / the first offset at or after the
+   * timestamp, looked up now and applied (seek + commit) when the partition is first assigned. TRIM_HORIZON needs
+   * nothing: the consumer starts such partitions at the earliest offset. Committed offsets always win.
+   */
+  private async startingPositions(admin: Admin): Promise<Map<number, number>> {
+    const { topic, consumerGroupId, startingPosition, startingPositionTimestampMs } = this.mapping;
+    const positions = new Map<number, number>();
+    if (startingPosition === 'TRIM_HORIZON') return positions;
     const committed = await admin.fetchOffsets({ groupId: consumerGroupId, topics: [topic] });
     const fresh = new Set(
       (committed[0]?.partitions ?? []).filter((entry) => Number(entry.offset) < 0).map((entry) => entry.partition),
     );
-    if (fresh.size === 0) return;
-    const byTime = await admin.fetchTopicOffsetsByTimestamp(topic, startingPositionTimestampMs ?? 0);
-    const partitions = byTime.filter((entry) => fresh.has(entry.partition));
-    try {
-      await admin.setOffsets({ groupId: consumerGroupId, topic, partitions });
-    } catch (error) {
-      this.logger.warn('AT_TIMESTAMP positioning skipped (the group has active members)', { error: describe(error) });
+    if (fresh.size === 0) return positions;
+    const found =
+      startingPosition === 'LATEST'
+        ? (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, offset: high }))
+        : await admin.fetchTopicOffsetsByTimestamp(topic, startingPositionTimestampMs ?? 0);
+    for (const { partition, offset } of found) {
+      if (fresh.has(partition) && Number(offset) >= 0) positions.set(partition, Number(offset));
     }
+    return positions;
   }
 
   private async startConsumer(): Promise<void> {
@@ -337,6 +355,9 @@ export class KafkaTrigger {
     const settings = this.options.consumer ?? {};
     const consumer = this.kafka.consumer({
       groupId: consumerGroupId,
+      // Honour each member's subscription (kafkajs' round robin does not); plain round robin stays as a fallback
+      // protocol for groups that also have other kafkajs members.
+      partitionAssigners: [subscriptionAwareAssigner, PartitionAssigners.roundRobin],
       allowAutoTopicCreation: false,
       // Heartbeats go on while batches run (eachBatch only buffers), so a short session is safe and lets a
       // restarted emulator take over a killed one's partitions quickly.
@@ -346,6 +367,12 @@ export class KafkaTrigger {
       maxWaitTimeInMs: settings.maxWaitTimeInMs ?? 250,
     });
     this.consumer = consumer;
+    this.consumerFetching = false;
+    consumer.on(consumer.events.FETCH_START, () => {
+      if (this.consumer !== consumer || this.consumerFetching) return;
+      this.consumerFetching = true;
+      if (this.recommitPending) this.recommitHandled();
+    });
     consumer.on(consumer.events.REBALANCING, () => {
       this.stats.rebalances += 1;
       this.scheduler.hold(true);
@@ -356,6 +383,7 @@ export class KafkaTrigger {
     });
     consumer.on(consumer.events.CRASH, (event) => {
       if (this.stopping || this.consumer !== consumer) return;
+      this.consumerFetching = false; // kafkajs restarts its runner: commits wait for its next fetch
       this.logger.error('Kafka consumer crashed', {
         error: describe(event.payload.error),
         restart: event.payload.restart,
@@ -407,6 +435,13 @@ export class KafkaTrigger {
   private onAssignment(partitions: number[]): void {
     this.assigned = new Set(partitions);
     this.stats.assignedPartitions = [...partitions].sort((a, b) => a - b);
+    for (const partition of partitions) {
+      const position = this.initialPositions.get(partition);
+      if (position === undefined) continue;
+      this.initialPositions.delete(partition);
+      this.consumer?.seek({ topic: this.mapping.topic, partition, offset: String(position) });
+      this.scheduler.markHandled(this.mapping.topic, partition, position);
+    }
     // The consumer fetches again from the committed offsets: drop what was buffered (in-flight batches go on).
     for (const { topic, partition } of this.scheduler.dropPending()) {
       try {
@@ -415,15 +450,21 @@ export class KafkaTrigger {
         // not assigned any more
       }
     }
-    // Commits that failed during the rebalance: make them again where the partition is still ours.
-    for (const partition of partitions) {
-      const handled = this.scheduler.handledUpTo(this.mapping.topic, partition);
-      if (handled > (this.committed.get(partition) ?? -1)) void this.commit(partition, handled);
-    }
+    // Commits that failed during the rebalance (and starting positions): make them where the partition is ours.
+    if (this.consumerFetching) this.recommitHandled();
+    else this.recommitPending = true;
     this.scheduler.hold(false);
     this.joinedResolve?.();
     this.joinedResolve = null;
     this.joinedReject = null;
+  }
+
+  private recommitHandled(): void {
+    this.recommitPending = false;
+    for (const partition of this.assigned) {
+      const handled = this.scheduler.handledUpTo(this.mapping.topic, partition);
+      if (handled > (this.committed.get(partition) ?? -1)) void this.commit(partition, handled);
+    }
   }
 
   private commit(partition: number, nextOffset: number): Promise<void> {
@@ -433,6 +474,10 @@ export class KafkaTrigger {
       if (!this.assigned.has(partition)) return;
       const consumer = this.consumer;
       if (!consumer) return;
+      if (!this.consumerFetching) {
+        this.recommitPending = true;
+        return;
+      }
       try {
         await consumer.commitOffsets([{ topic: this.mapping.topic, partition, offset: String(nextOffset) }]);
         this.committed.set(partition, nextOffset);
