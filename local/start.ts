@@ -1,15 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import {
-  GiveUp,
   killOnExit,
   log,
   onShutdown,
   setExitCodeAfterSignal,
   stopAll,
   stopWhenLauncherExits,
-  waitUntil,
 } from './lifecycle';
+import { startOffline } from './offline';
 import { assertPortFree } from './ports';
 import { provisionServices } from './services';
 
@@ -21,7 +18,6 @@ import { provisionServices } from './services';
  * does not acknowledge a signal within 30 ms, which on a busy machine cuts the orderly shutdown short.
  */
 
-const REPO_ROOT = path.resolve(__dirname, '..');
 let stoppingOffline = false;
 
 async function main(): Promise<void> {
@@ -57,19 +53,15 @@ async function main(): Promise<void> {
   }
   await ensureTopics();
 
-  const offline = startServerlessOffline(httpPort, lambdaPort);
-  const base = `http://127.0.0.1:${httpPort}`;
-  const health = await waitUntil(
-    `serverless-offline to answer ${base}/health`,
-    async () => {
-      if (offline.exitCode !== null || offline.signalCode !== null) {
-        throw new GiveUp(new Error(`serverless-offline exited during start-up (code ${offline.exitCode})`));
-      }
-      const response = await fetch(`${base}/health`, { signal: AbortSignal.timeout(10_000) });
-      return { status: response.status, body: await response.text() };
-    },
-    { timeoutMs: 180_000, intervalMs: 250 },
-  );
+  const offline = await startOffline({ httpPort, lambdaPort, output: 'inherit' });
+  const forgetPid = offline.child.pid ? killOnExit(-offline.child.pid, 'SIGTERM') : () => undefined;
+  onShutdown(async () => {
+    stoppingOffline = true;
+    await offline.stop();
+    forgetPid();
+  });
+  const base = offline.baseUrl;
+  const health = await offline.ready();
 
   const seconds = ((Date.now() - began) / 1000).toFixed(1);
   process.stdout.write(
@@ -89,43 +81,11 @@ async function main(): Promise<void> {
   );
   if (health.status !== 200) log(`warning: /health answered ${health.status}: ${health.body}`);
 
-  offline.once('exit', (code, signal) => {
+  offline.child.once('exit', (code, signal) => {
     if (stoppingOffline) return;
     log(`serverless-offline exited (${signal ?? `code ${code}`}); stopping the local services`);
     void stopAll().finally(() => process.exit(code || 1));
   });
-}
-
-function startServerlessOffline(httpPort: number, lambdaPort: number): ChildProcess {
-  const serverless = path.join(REPO_ROOT, 'node_modules', '.bin', 'serverless');
-  const child = spawn(
-    serverless,
-    ['offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
-    {
-      cwd: REPO_ROOT,
-      stdio: 'inherit',
-      detached: false,
-      env: {
-        ...process.env,
-        PORT: String(httpPort),
-        LAMBDA_PORT: String(lambdaPort),
-        SLS_TELEMETRY_DISABLED: '1',
-      },
-    },
-  );
-  const forgetPid = child.pid ? killOnExit(child.pid, 'SIGTERM') : () => undefined;
-  onShutdown(async () => {
-    stoppingOffline = true;
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    forgetPid();
-  });
-  return child;
 }
 
 function port(name: string, fallback: number): number {

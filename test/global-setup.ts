@@ -1,54 +1,42 @@
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import path from 'node:path';
+import type { Config } from 'jest';
+import { startOffline, type RunningOffline } from '../local/offline';
 import { provisionServices, type ProvisionedServices } from '../local/services';
+import { prepareTestRun, type TestRun } from './support/test-run';
 
 declare global {
   var __LEDGERLINE_SERVICES__: ProvisionedServices | undefined;
-  var __LEDGERLINE_TEST_DATABASE__: { serverUrl: string; database: string } | undefined;
+  var __LEDGERLINE_TEST_RUN__: TestRun | undefined;
+  var __LEDGERLINE_STACK__: RunningOffline | undefined;
 }
 
+type GlobalConfig = { testPathPatterns?: { patterns?: readonly string[] } } & Config;
+
 /**
- * Provisions PostgreSQL and Kafka once per `jest` run (given URLs, Docker, or the embedded defaults), then gives
- * this run its own database and topic names so that runs never see each other's data. Workers inherit the env.
+ * Once per `jest` run: provisions PostgreSQL and Kafka (given URLs, Docker, or the embedded defaults), gives the run
+ * its own database, topics and consumer group (workers inherit the env), and — when end-to-end specs are part of the
+ * run — starts one serverless-offline stack for all of them without waiting for it: it bundles while the other
+ * suites run, and the specs wait for /health (test/support/stack.ts).
  */
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(globalConfig: GlobalConfig): Promise<void> {
   const services = await provisionServices({ purpose: 'test' });
   globalThis.__LEDGERLINE_SERVICES__ = services;
   try {
-    await prepareTestRun(services);
+    globalThis.__LEDGERLINE_TEST_RUN__ = await prepareTestRun(services, 'test');
+    if (!process.env.LEDGERLINE_BASE_URL && runsEndToEndSpecs(globalConfig)) {
+      const stack = await startOffline({
+        output: { logFile: path.resolve(__dirname, '..', 'test-results', 'offline.log') },
+      });
+      globalThis.__LEDGERLINE_STACK__ = stack;
+      process.env.LEDGERLINE_BASE_URL = stack.baseUrl;
+    }
   } catch (error) {
     await services.stop();
     throw error;
   }
 }
 
-async function prepareTestRun(services: ProvisionedServices): Promise<void> {
-  const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const database = `ledgerline_test_${runId}`;
-  const admin = new Client({ connectionString: services.databaseUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${database}`);
-  } finally {
-    await admin.end();
-  }
-  const testUrl = new URL(services.databaseUrl);
-  testUrl.pathname = `/${database}`;
-  globalThis.__LEDGERLINE_TEST_DATABASE__ = { serverUrl: services.databaseUrl, database };
-
-  process.env.DATABASE_URL = testUrl.toString();
-  process.env.KAFKA_BROKERS = services.kafkaBrokers.join(',');
-  process.env.KAFKA_TOPIC = `banking-events-${runId}`;
-  process.env.KAFKA_DLQ_TOPIC = `banking-events-dlq-${runId}`;
-  process.env.LOG_LEVEL ??= 'ERROR';
-
-  // Imported after the env is set: config is read once.
-  const { createPool } = await import('../lib/db/pool');
-  const { migrate } = await import('../lib/db/migrate');
-  const pool = createPool({ max: 1 });
-  try {
-    await migrate(pool);
-  } finally {
-    await pool.end();
-  }
+function runsEndToEndSpecs(globalConfig: GlobalConfig): boolean {
+  const patterns = globalConfig.testPathPatterns?.patterns ?? [];
+  return patterns.length === 0 || patterns.some((pattern) => /e2e|browser|test/.test(pattern));
 }

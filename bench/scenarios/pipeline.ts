@@ -45,7 +45,7 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
     };
   }
   const ms = performance.now() - t0;
-  let parsed: Record<string, unknown> | null = null;
+  let parsed: Record<string, unknown> | null;
   try {
     parsed = text ? (JSON.parse(text) as Record<string, unknown>) : null;
   } catch {

@@ -5,9 +5,7 @@ import { decodeLambdaKafkaEvent, type KafkaBatchResponse, type LambdaKafkaEvent 
 import { ensureTopicsOnce } from '../../lib/kafka/topics';
 import { logger } from '../../lib/observability/logger';
 import { kafkaDeadLetterSink, type DeadLetterSink } from '../../lib/projections/dead-letter';
-import { PROJECTOR_CONSUMER_GROUP, projectRecords } from '../../lib/projections/projector';
-
-export { PROJECTOR_CONSUMER_GROUP };
+import { projectRecords } from '../../lib/projections/projector';
 
 let deadLetter: (DeadLetterSink & { close: () => Promise<void> }) | undefined;
 
@@ -17,7 +15,7 @@ function deadLetterSink(): DeadLetterSink {
     const sink = kafkaDeadLetterSink({
       kafka: getKafka(),
       topic: config.KAFKA_DLQ_TOPIC,
-      consumer: PROJECTOR_CONSUMER_GROUP,
+      consumer: config.PROJECTOR_CONSUMER_GROUP,
     });
     deadLetter = Object.assign(
       async (letters: Parameters<DeadLetterSink>[0]) => {

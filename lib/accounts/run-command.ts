@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Pool } from 'pg';
 import { withTransaction, type Tx } from '../db/pool';
+import { DomainError } from '../banking/errors';
 import { ConcurrencyConflictError } from '../event-store/errors';
 import { lockStreams } from '../event-store/locks';
 import { logger } from '../observability/logger';
@@ -82,10 +83,21 @@ async function attemptOnce<T>(
     if (stored !== undefined) return { result: stored, replayed: true };
   }
   let remembered = false;
-  const result = await command.execute(tx, async (outcome) => {
-    remembered = true;
-    if (record) await storeResult(tx, record, outcome);
-  });
+  let result: T;
+  try {
+    result = await command.execute(tx, async (outcome) => {
+      remembered = true;
+      if (record) await storeResult(tx, record, outcome);
+    });
+  } catch (error) {
+    // A twin request with the same key may have committed between the lookup above and the load: its effect is
+    // already in the state we decided on (hence a refusal such as insufficient funds). Its stored outcome wins.
+    if (record && error instanceof DomainError) {
+      const stored = await findStoredResult<T>(tx, record);
+      if (stored !== undefined) return { result: stored, replayed: true };
+    }
+    throw error;
+  }
   if (!remembered) throw new Error(`Command ${command.name} did not record its outcome`);
   return { result, replayed: false };
 }

@@ -30,6 +30,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,200}$/)
     .default('banking-events-dlq'),
   KAFKA_TOPIC_PARTITIONS: positiveInt(6),
+  PROJECTOR_CONSUMER_GROUP: z.string().min(1).default('ledgerline-projector'),
   SNAPSHOT_EVERY: positiveInt(50),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   AWS_REGION: z.string().optional(),

@@ -14,6 +14,10 @@ export function bodyBytes(event: HttpEvent): number {
 export function bodyLimit(maxBytes = MAX_BODY_BYTES): HttpMiddleware {
   return {
     before: ({ event }) => {
+      // serverless-offline hands a JSON body of `false` or `0` over as a boolean or number, not as text.
+      if (event.body !== undefined && event.body !== null && typeof event.body !== 'string') {
+        event.body = JSON.stringify(event.body);
+      }
       if (bodyBytes(event) > maxBytes) {
         throw new HttpProblem(413, {
           type: 'payload-too-large',

@@ -6,8 +6,6 @@ import { logger } from '../observability/logger';
 import type { DeadLetter, DeadLetterSink } from './dead-letter';
 import { applyEvents, type ApplySummary, type IncomingEvent } from './store';
 
-/** The projector's consumer group (serverless.yml: the msk event's consumerGroupId). */
-export const PROJECTOR_CONSUMER_GROUP = 'ledgerline-projector';
 
 export interface ProjectorDeps {
   pool: Pool;

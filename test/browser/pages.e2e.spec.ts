@@ -1,13 +1,14 @@
 /**
  * The web pages in a real browser (Debian's chromium through playwright-core) against the whole local stack:
- * LEDGERLINE_BASE_URL when set, else serverless offline started by ./stack.ts with this run's database and topics.
+ * LEDGERLINE_BASE_URL when set, else serverless offline started by test/support/stack.ts with this run's database and topics.
  * Screenshots of every page go to test-results/screenshots/ (git-ignored).
  */
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startStack, waitUntil, type Stack } from './stack';
+import { waitUntil } from '../../local/lifecycle';
+import { useStack, type Stack } from '../support/stack';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const LAUNCH_ARGS = [
@@ -46,11 +47,12 @@ async function goto(pathname: string): Promise<number> {
 /** Reloads `pathname` until `check` holds (the read models are eventually consistent). */
 async function reloadUntil(pathname: string, check: () => Promise<boolean>, what: string): Promise<void> {
   await waitUntil(
+    what,
     async () => {
       await goto(pathname);
-      return check();
+      return (await check()) || undefined;
     },
-    { timeoutMs: CONVERGE_MS, intervalMs: 500, what },
+    { timeoutMs: CONVERGE_MS, intervalMs: 500 },
   );
 }
 
@@ -88,7 +90,7 @@ async function balanceText(): Promise<string> {
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   mkdirSync(SCREENSHOTS, { recursive: true });
-  stack = await startStack({ name: 'browser' });
+  stack = await useStack('browser');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, headless: true });
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();

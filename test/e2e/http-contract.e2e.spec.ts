@@ -1,15 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { httpClient, type HttpAnswer, type HttpClient } from './http-client';
-import { startOffline, type RunningApi } from './offline';
+import { useStack, type Stack } from '../support/stack';
 
 // The HTTP contract of issue 3 over real HTTP: serverless-offline in front of the bundled handlers, as a client sees it.
-let api: RunningApi;
+let api: Stack;
 let http: HttpClient;
 
 beforeAll(async () => {
-  api = await startOffline();
+  api = await useStack('http-contract');
   http = httpClient(api.baseUrl);
-}, 200_000);
+}, 320_000);
 
 afterAll(async () => {
   await api?.stop();

@@ -11,10 +11,9 @@
  * number of requests made.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startStack, type Stack } from '../browser/stack';
+import { useStack, type Stack } from '../support/stack';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SCHEMATHESIS_VERSION = '4.32.5';
@@ -63,36 +62,19 @@ async function answers(url: string): Promise<boolean> {
 
 type Target = { stack: Stack; cleanup: () => Promise<void> };
 
-/** A stack of our own: services (env URLs, Docker or embedded), a database for this run, serverless offline. */
+/** A stack of our own: services (env URLs, Docker or embedded), a database and topics for this run, serverless offline. */
 async function ownStack(): Promise<Target> {
   const { provisionServices } = await import('../../local/services');
-  const { Client } = await import('pg');
+  const { prepareTestRun } = await import('../support/test-run');
   const services = await provisionServices({ purpose: 'test' });
-  const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const database = `ledgerline_fuzz_${runId}`;
-  const admin = new Client({ connectionString: services.databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const url = new URL(services.databaseUrl);
-  url.pathname = `/${database}`;
-  Object.assign(process.env, {
-    DATABASE_URL: url.toString(),
-    KAFKA_BROKERS: services.kafkaBrokers.join(','),
-    KAFKA_TOPIC: `banking-events-fuzz-${runId}`,
-    KAFKA_DLQ_TOPIC: `banking-events-dlq-fuzz-${runId}`,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
-  });
-  run(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'lib/db/migrate-cli.ts')]);
-  const stack = await startStack({ name: 'fuzz' });
+  process.env.LOG_LEVEL ??= 'WARN';
+  const testRun = await prepareTestRun(services, 'fuzz');
+  const stack = await useStack('fuzz');
   return {
     stack,
     cleanup: async () => {
       await stack.stop();
-      const dropper = new Client({ connectionString: services.databaseUrl });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
-      await dropper.end();
+      await testRun.dispose();
       await services.stop();
     },
   };
@@ -100,11 +82,11 @@ async function ownStack(): Promise<Target> {
 
 async function resolveTarget(): Promise<Target> {
   if (process.env.LEDGERLINE_BASE_URL)
-    return { stack: await startStack({ name: 'fuzz' }), cleanup: async () => undefined };
+    return { stack: await useStack('fuzz'), cleanup: async () => undefined };
   const local = `http://127.0.0.1:${process.env.PORT ?? '3000'}`;
   if (await answers(`${local}/openapi.json`)) {
     console.log(`Using the running local stack at ${local}`);
-    return { stack: { baseUrl: local, started: false, stop: async () => undefined }, cleanup: async () => undefined };
+    return { stack: { baseUrl: local, stop: async () => undefined }, cleanup: async () => undefined };
   }
   console.log('No running stack found: starting one for this run');
   return ownStack();

@@ -1,7 +1,7 @@
 import { formatCount, formatDuration, timeElement } from '../format';
 import { html, type SafeHtml } from '../html';
 import { layout } from '../layout';
-import type { OpsStatus } from '../ops-status';
+import type { SystemStatus } from '../../operations/system-status';
 
 function statusBadge(ok: boolean, good: string, bad: string, warn = false): SafeHtml {
   return html`<span class="badge ${ok ? 'ok' : warn ? 'warn' : 'bad'}">${ok ? good : bad}</span>`;
@@ -18,7 +18,7 @@ function position(value: { transactionId: string; globalPosition: string } | nul
     : '—';
 }
 
-export function opsPage(status: OpsStatus): SafeHtml {
+export function opsPage(status: SystemStatus): SafeHtml {
   const { relay, projector, kafka } = status;
   const behind = Math.max(0, ...projector.projections.map((p) => p.behind));
   const consumerLag = kafka.available ? kafka.consumer.totalLag : undefined;

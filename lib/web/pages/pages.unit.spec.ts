@@ -4,7 +4,7 @@ import { openAccountPage } from './open-account';
 import { opsPage } from './ops';
 import { transactionsPage } from './transactions';
 import { emptyForm } from '../widgets';
-import type { OpsStatus } from '../ops-status';
+import type { SystemStatus } from '../../operations/system-status';
 
 const XSS = '<script>alert(1)</script>';
 const account = {
@@ -126,7 +126,7 @@ describe('pages escape every user string', () => {
   });
 
   it('given Kafka is down when the operations page renders then it says so and still shows the relay', () => {
-    const status: OpsStatus = {
+    const status: SystemStatus = {
       generatedAt: new Date('2026-11-27T09:12:00Z'),
       relay: {
         name: 't',

@@ -1,5 +1,4 @@
 import type { Kafka } from 'kafkajs';
-import { PROJECTOR_CONSUMER_GROUP } from '../../functions/projector/handler';
 import { getConfig } from '../config/env';
 import { getPool } from '../db/pool';
 import { createKafka } from '../kafka/client';
@@ -9,10 +8,10 @@ import { projectorStatus, type ProjectorStatus } from '../projections/status';
 import { relayStatus, type RelayStatus } from '../relay/status';
 
 /**
- * The data of the operations page: the same lib functions GET /api/reports/status reports from (relay checkpoint vs
- * head, consumer lag per partition, projection progress, dead letters), gathered in one go.
+ * What GET /api/reports/status and the /ops page report: relay checkpoint vs head, consumer lag per partition,
+ * projection progress and dead letters, gathered in one go. Kafka being away is part of the answer, not an error.
  */
-export type OpsStatus = {
+export type SystemStatus = {
   generatedAt: Date;
   relay: RelayStatus;
   projector: ProjectorStatus;
@@ -37,33 +36,33 @@ function statusKafka(): Kafka {
   return kafka;
 }
 
-async function kafkaPart(topic: string, deadLetterTopic: string): Promise<OpsStatus['kafka']> {
+async function kafkaPart(topic: string, deadLetterTopic: string, group: string): Promise<SystemStatus['kafka']> {
   try {
     const [consumer, deadLetters] = await Promise.all([
-      fetchConsumerLag(statusKafka(), topic, PROJECTOR_CONSUMER_GROUP),
+      fetchConsumerLag(statusKafka(), topic, group),
       countMessages(statusKafka(), deadLetterTopic),
     ]);
     return { available: true, consumer, deadLetters };
   } catch (error) {
-    logger.warn('Operations page: Kafka unavailable', { error: error as Error });
+    logger.warn('Status: Kafka unavailable', { error: error as Error });
     return { available: false, error: error instanceof Error ? error.message : String(error) };
   }
 }
 
-export async function loadOpsStatus(): Promise<OpsStatus> {
+export async function loadSystemStatus(): Promise<SystemStatus> {
   const config = getConfig();
   const pool = getPool();
   const [relay, projector, kafkaReport] = await Promise.all([
     relayStatus(pool, config.KAFKA_TOPIC),
     projectorStatus(pool),
-    kafkaPart(config.KAFKA_TOPIC, config.KAFKA_DLQ_TOPIC),
+    kafkaPart(config.KAFKA_TOPIC, config.KAFKA_DLQ_TOPIC, config.PROJECTOR_CONSUMER_GROUP),
   ]);
   return {
     generatedAt: new Date(),
     relay,
     projector,
     topic: config.KAFKA_TOPIC,
-    consumerGroup: PROJECTOR_CONSUMER_GROUP,
+    consumerGroup: config.PROJECTOR_CONSUMER_GROUP,
     kafka: kafkaReport,
     deadLetterTopic: config.KAFKA_DLQ_TOPIC,
   };

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import type { ProvisionedServices } from '../../local/services';
+
+export interface TestRun {
+  runId: string;
+  /** Drops the run's database (its topics die with the throwaway broker, or stay harmlessly on a shared one). */
+  dispose: () => Promise<void>;
+}
+
+/**
+ * Gives one test run (jest, the fuzz run) its own database, topics and consumer group on the provisioned services,
+ * sets them in process.env for everything started afterwards, and applies the migrations. Runs sharing a server or
+ * a broker never see each other's data.
+ */
+export async function prepareTestRun(services: ProvisionedServices, prefix: string): Promise<TestRun> {
+  const runId = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const database = `ledgerline_${runId}`;
+  await withAdmin(services.databaseUrl, (admin) => admin.query(`CREATE DATABASE ${database}`));
+  const url = new URL(services.databaseUrl);
+  url.pathname = `/${database}`;
+
+  Object.assign(process.env, {
+    DATABASE_URL: url.toString(),
+    KAFKA_BROKERS: services.kafkaBrokers.join(','),
+    KAFKA_TOPIC: `banking-events-${runId}`,
+    KAFKA_DLQ_TOPIC: `banking-events-dlq-${runId}`,
+    PROJECTOR_CONSUMER_GROUP: `ledgerline-projector-${runId}`,
+  });
+  process.env.LOG_LEVEL ??= 'ERROR';
+
+  // Imported after the env is set: lib reads its configuration once.
+  const { createPool } = await import('../../lib/db/pool');
+  const { migrate } = await import('../../lib/db/migrate');
+  const { ensureTopics } = await import('../../lib/kafka/topics');
+  const pool = createPool({ max: 1 });
+  try {
+    await migrate(pool);
+  } finally {
+    await pool.end();
+  }
+  await ensureTopics();
+
+  return {
+    runId,
+    dispose: () =>
+      withAdmin(services.databaseUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)),
+  };
+}
+
+async function withAdmin(url: string, work: (admin: Client) => Promise<unknown>): Promise<void> {
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await work(admin);
+  } finally {
+    await admin.end();
+  }
+}
