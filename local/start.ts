@@ -1,11 +1,4 @@
-import {
-  killOnExit,
-  log,
-  onShutdown,
-  setExitCodeAfterSignal,
-  stopAll,
-  stopWhenLauncherExits,
-} from './lifecycle';
+import { killOnExit, log, onShutdown, setExitCodeAfterSignal, stopAll, stopWhenLauncherExits } from './lifecycle';
 import { startOffline } from './offline';
 import { assertPortFree } from './ports';
 import { provisionServices } from './services';

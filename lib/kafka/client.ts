@@ -1,29 +1,24 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import { getConfig } from '../config/env';
 import { logger } from '../observability/logger';
 
 /**
- * Authentication seam. Locally the broker is plaintext (`KAFKA_AUTH=none`). On MSK with IAM (`KAFKA_AUTH=iam`) the
- * client speaks TLS + SASL/OAUTHBEARER, with a token signed by the Lambda role: register the token provider once at
- * start-up (e.g. from `aws-msk-iam-sasl-signer-js`: `generateAuthToken({ region })` → `{ value: token }`) with
- * `setMskIamTokenProvider`. Nothing else in the code base knows about authentication.
+ * Authentication. Locally the broker is plaintext (`KAFKA_AUTH=none`). On MSK with IAM (`KAFKA_AUTH=iam`) the client
+ * speaks TLS + SASL/OAUTHBEARER with a token signed by the function role's credentials (aws-msk-iam-sasl-signer-js).
  */
-export type TokenProvider = () => Promise<{ value: string }>;
-
-let mskIamTokenProvider: TokenProvider | undefined;
-
-export function setMskIamTokenProvider(provider: TokenProvider | undefined): void {
-  mskIamTokenProvider = provider;
-}
 
 export function kafkaAuthOptions(auth: 'none' | 'iam'): Pick<KafkaConfig, 'ssl' | 'sasl'> {
   if (auth === 'none') return {};
-  const provider = mskIamTokenProvider;
-  if (!provider) {
-    throw new Error('KAFKA_AUTH=iam needs an OAUTHBEARER token provider: call setMskIamTokenProvider() at start-up');
-  }
-  const sasl: SASLOptions = { mechanism: 'oauthbearer', oauthBearerProvider: provider };
+  const sasl: SASLOptions = { mechanism: 'oauthbearer', oauthBearerProvider: signedByLambdaRole };
   return { ssl: true, sasl };
+}
+
+async function signedByLambdaRole(): Promise<{ value: string }> {
+  const region = getConfig().AWS_REGION;
+  if (!region) throw new Error('KAFKA_AUTH=iam needs AWS_REGION (set by Lambda)');
+  const { token } = await generateAuthToken({ region });
+  return { value: token };
 }
 
 const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {

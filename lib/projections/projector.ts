@@ -6,7 +6,6 @@ import { logger } from '../observability/logger';
 import type { DeadLetter, DeadLetterSink } from './dead-letter';
 import { applyEvents, type ApplySummary, type IncomingEvent } from './store';
 
-
 export interface ProjectorDeps {
   pool: Pool;
   deadLetter: DeadLetterSink;

@@ -81,8 +81,7 @@ async function ownStack(): Promise<Target> {
 }
 
 async function resolveTarget(): Promise<Target> {
-  if (process.env.LEDGERLINE_BASE_URL)
-    return { stack: await useStack('fuzz'), cleanup: async () => undefined };
+  if (process.env.LEDGERLINE_BASE_URL) return { stack: await useStack('fuzz'), cleanup: async () => undefined };
   const local = `http://127.0.0.1:${process.env.PORT ?? '3000'}`;
   if (await answers(`${local}/openapi.json`)) {
     console.log(`Using the running local stack at ${local}`);

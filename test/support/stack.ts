@@ -28,7 +28,8 @@ export async function useStack(name: string): Promise<Stack> {
     return { baseUrl, stop: async () => undefined };
   }
   for (const variable of ['DATABASE_URL', 'KAFKA_BROKERS']) {
-    if (!process.env[variable]) throw new Error(`${variable} must be set to start the stack (or set LEDGERLINE_BASE_URL)`);
+    if (!process.env[variable])
+      throw new Error(`${variable} must be set to start the stack (or set LEDGERLINE_BASE_URL)`);
   }
   const offline = await startOffline({ output: { logFile: path.join(ROOT, 'test-results', `${name}-offline.log`) } });
   try {
