@@ -191,7 +191,7 @@ describe('GET /api/reports/status', () => {
       relay: { name: config.KAFKA_TOPIC, pendingEvents: expect.any(Number), upToDate: expect.any(Boolean) },
       kafka: {
         topic: config.KAFKA_TOPIC,
-        consumerGroup: 'ledgerline-projector',
+        consumerGroup: config.PROJECTOR_CONSUMER_GROUP,
         available: true,
         totalLag: expect.any(Number),
       },

@@ -15,7 +15,9 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
 /** The httpApi routes of serverless.yml that belong to the JSON API (not pages, docs or assets). */
 function apiRoutesInServerlessYml(): Array<{ method: string; path: string }> {
-  const config = parse(readFileSync(path.resolve(__dirname, '../../serverless.yml'), 'utf8')) as {
+  const config = parse(readFileSync(path.resolve(__dirname, '../../serverless.yml'), 'utf8'), {
+    logLevel: 'error',
+  }) as {
     functions: Record<string, { events?: Array<{ httpApi?: { method: string; path: string } | string }> }>;
   };
   return Object.values(config.functions)

@@ -285,12 +285,28 @@ describe('readMappings', () => {
   it('given an extension for a mapping that does not exist, when read, then a warning names it', () => {
     const result = readMappings(
       service({
-        resources: { extensions: { ProjectorEventSourceMappingMSKTypo: { Properties: { MaximumRetryAttempts: 1 } } } },
+        resources: { extensions: { ProjectorTypoEventSourceMappingMSKX: { Properties: { MaximumRetryAttempts: 1 } } } },
       }),
       { env },
     );
 
-    expect(result.warnings.join()).toMatch(/ProjectorEventSourceMappingMSKTypo matches no msk\/kafka event/);
+    expect(result.warnings.join()).toMatch(/ProjectorTypoEventSourceMappingMSKX matches no msk\/kafka event/);
+  });
+
+  it('given the deployed extension under another cluster and topic, when read locally, then it still applies', () => {
+    const result = readMappings(
+      service({
+        resources: {
+          extensions: {
+            ProjectorEventSourceMappingMSKMskClusterBankingevents: { Properties: { MaximumRetryAttempts: 7 } },
+          },
+        },
+      }),
+      { env },
+    );
+
+    expect(result.mappings[0]?.retry.maximumRetryAttempts).toBe(7);
+    expect(result.warnings.join()).not.toMatch(/matches no msk/);
   });
 });
 
