@@ -20,6 +20,22 @@ VALUES (gen_random_uuid(), 'pgb-' || :tag || '-' || :client_id, '${STREAM_TYPE}'
 END;
 `;
 
+/**
+ * The same checked append as ONE statement (one round trip, like our append): bump the stream row only if it is at
+ * the version this client last saw (:v, starting at 0; seeded streams start at version 0), insert the event with the
+ * new version, and remember it (\gset). A version that does not match returns no row and pgbench fails the client.
+ */
+export const ONE_STATEMENT_SCRIPT = `WITH bumped AS (
+  UPDATE event_store.streams SET version = version + 1, last_transaction_id = pg_current_xact_id(), updated_at = now()
+   WHERE stream_id = 'pgb-' || :tag || '-' || :client_id AND version = :v
+  RETURNING version)
+INSERT INTO event_store.events (event_id, stream_id, stream_type, stream_version, type, data, metadata)
+SELECT gen_random_uuid(), 'pgb-' || :tag || '-' || :client_id, '${STREAM_TYPE}', bumped.version, '${EVENT_TYPE}',
+       '${EVENT_DATA_JSON}', '${FIXED_METADATA_JSON}'
+  FROM bumped
+RETURNING stream_version AS v \\gset
+`;
+
 export interface Pgbench {
   path: string;
   version: string;
@@ -59,11 +75,12 @@ export async function runPgbench(
     threads,
     seconds,
     tag,
-  }: { url: string; clients: number; threads: number; seconds: number; tag: string },
+    script: text = CHECKED_APPEND_SCRIPT,
+  }: { url: string; clients: number; threads: number; seconds: number; tag: string; script?: string },
 ): Promise<number> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ledgerline-pgbench-'));
-  const script = path.join(dir, 'checked-append.sql');
-  writeFileSync(script, CHECKED_APPEND_SCRIPT);
+  const script = path.join(dir, 'append.sql');
+  writeFileSync(script, text);
   const args = [
     '--no-vacuum',
     '--protocol=prepared',
@@ -72,6 +89,7 @@ export async function runPgbench(
     `--jobs=${Math.min(threads, clients)}`,
     `--time=${Math.max(1, Math.round(seconds))}`,
     `--define=tag=${tag}`,
+    '--define=v=0',
     url,
   ];
   try {

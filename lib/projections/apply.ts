@@ -5,21 +5,25 @@ import type { IntegrationEvent } from '../contracts/integration-events';
  * which order an account's events may be applied. No I/O here; ./store.ts writes the results. Amounts in cents.
  */
 
+/** An account's row in the balances read model; also what the balance queries return. */
 export interface BalanceRow {
   accountId: string;
   accountNumber: string;
   accountName: string;
   ownerName: string;
+  /** cents */
   balance: number;
   lastUpdated: Date;
   lastAppliedVersion: number;
 }
 
+/** A row of the transactions read model (the queries return it with `streamVersion` as `version`). */
 export interface TransactionRow {
   transactionId: string;
   accountId: string;
   accountNumber: string;
   accountName: string;
+  /** cents, signed: credits > 0, debits < 0 */
   amount: number;
   openingBalance: number;
   closingBalance: number;

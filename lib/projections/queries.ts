@@ -1,32 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
-import { centsFromNumeric } from './store';
+import type { BalanceRow, TransactionRow } from './apply';
+import { balanceFromDb, centsFromNumeric, type BalanceDbRow } from './store';
 import { readModelTables } from './tables';
 
-export interface BalanceView {
-  accountId: string;
-  accountNumber: string;
-  accountName: string;
-  ownerName: string;
-  /** cents */
-  balance: number;
-  lastUpdated: Date;
-  lastAppliedVersion: number;
-}
+export type BalanceView = BalanceRow;
 
-export interface TransactionView {
-  transactionId: string;
-  accountId: string;
-  accountNumber: string;
-  accountName: string;
-  /** cents, signed */
-  amount: number;
-  openingBalance: number;
-  closingBalance: number;
-  description: string;
-  date: Date;
-  version: number;
-  transferId: string | null;
-}
+export type TransactionView = Omit<TransactionRow, 'streamVersion'> & { version: number };
 
 export interface Page<T, C> {
   items: T[];
@@ -51,15 +30,7 @@ export async function listBalances(
   options: { limit: number; offset?: number; after?: BalancesCursor; schema?: string },
 ): Promise<Page<BalanceView, BalancesCursor>> {
   const t = readModelTables(options.schema);
-  const result = await db.query<{
-    account_id: string;
-    account_number: string;
-    account_name: string;
-    owner_name: string;
-    balance: string;
-    last_updated: Date;
-    last_applied_version: number;
-  }>(
+  const result = await db.query<BalanceDbRow>(
     `SELECT account_id, account_number, account_name, owner_name, balance::text AS balance, last_updated,
             last_applied_version
        FROM ${t.balances}
@@ -68,15 +39,7 @@ export async function listBalances(
       LIMIT $3 OFFSET $4`,
     [options.after?.accountName ?? null, options.after?.accountId ?? null, options.limit + 1, options.offset ?? 0],
   );
-  const items = result.rows.slice(0, options.limit).map((row) => ({
-    accountId: row.account_id,
-    accountNumber: row.account_number,
-    accountName: row.account_name,
-    ownerName: row.owner_name,
-    balance: centsFromNumeric(row.balance),
-    lastUpdated: row.last_updated,
-    lastAppliedVersion: row.last_applied_version,
-  }));
+  const items = result.rows.slice(0, options.limit).map(balanceFromDb);
   const last = items.at(-1);
   return {
     items,

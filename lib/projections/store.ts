@@ -42,6 +42,29 @@ export function centsFromNumeric(value: string): number {
   return cents;
 }
 
+/** A balances row as PostgreSQL returns it (numeric as text). */
+export interface BalanceDbRow {
+  account_id: string;
+  account_number: string;
+  account_name: string;
+  owner_name: string;
+  balance: string;
+  last_updated: Date;
+  last_applied_version: number;
+}
+
+export function balanceFromDb(row: BalanceDbRow): BalanceRow {
+  return {
+    accountId: row.account_id,
+    accountNumber: row.account_number,
+    accountName: row.account_name,
+    ownerName: row.owner_name,
+    balance: centsFromNumeric(row.balance),
+    lastUpdated: row.last_updated,
+    lastAppliedVersion: row.last_applied_version,
+  };
+}
+
 /**
  * Applies events to the read models inside the caller's transaction, exactly once in effect and in per-account
  * version order: locks the accounts' progress rows (sorted, so concurrent batches never deadlock), releases parked
@@ -178,33 +201,12 @@ export async function applyEvents(
 }
 
 async function loadBalances(tx: PoolClient, table: string, accountIds: string[]): Promise<Map<string, BalanceRow>> {
-  const result = await tx.query<{
-    account_id: string;
-    account_number: string;
-    account_name: string;
-    owner_name: string;
-    balance: string;
-    last_updated: Date;
-    last_applied_version: number;
-  }>(
+  const result = await tx.query<BalanceDbRow>(
     `SELECT account_id, account_number, account_name, owner_name, balance, last_updated, last_applied_version
        FROM ${table} WHERE account_id = ANY($1::uuid[])`,
     [accountIds],
   );
-  return new Map(
-    result.rows.map((row) => [
-      row.account_id,
-      {
-        accountId: row.account_id,
-        accountNumber: row.account_number,
-        accountName: row.account_name,
-        ownerName: row.owner_name,
-        balance: centsFromNumeric(row.balance),
-        lastUpdated: row.last_updated,
-        lastAppliedVersion: row.last_applied_version,
-      },
-    ]),
-  );
+  return new Map(result.rows.map((row) => [row.account_id, balanceFromDb(row)]));
 }
 
 async function writeBalances(tx: PoolClient, table: string, rows: BalanceRow[]): Promise<void> {

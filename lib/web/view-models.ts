@@ -1,3 +1,5 @@
+import type { BalanceView, TransactionView } from '../projections/queries';
+
 /** What the pages show, in cents and Dates; the handlers fill these from lib/accounts and the read models. */
 
 export type AccountSummary = {
@@ -18,27 +20,9 @@ export type HistoryItem = {
   data: Record<string, unknown>;
 };
 
-export type BalanceItem = {
-  accountId: string;
-  accountNumber: string;
-  accountName: string;
-  ownerName: string;
-  balance: number;
-  lastUpdated: Date;
-};
+export type BalanceItem = Omit<BalanceView, 'lastAppliedVersion'>;
 
-export type TransactionItem = {
-  transactionId: string;
-  accountId: string;
-  accountNumber: string;
-  accountName: string;
-  /** signed: credits > 0, debits < 0 */
-  amount: number;
-  openingBalance: number;
-  closingBalance: number;
-  description: string;
-  date: Date;
-};
+export type TransactionItem = Omit<TransactionView, 'version' | 'transferId'>;
 
 /** A page of a list: `next`/`previous` are hrefs (already built by the handler) or undefined. */
 export type Pager = {
