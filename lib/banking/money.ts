@@ -76,23 +76,31 @@ export function isValidCents(cents: unknown, { allowZero = false } = {}): cents 
 }
 
 function makeAmountSchema(allowZero: boolean) {
-  return z
-    .number({
-      error: (issue) =>
-        issue.input === undefined
-          ? 'Amount is required'
-          : typeof issue.input === 'number'
-            ? 'Amount must be a finite number'
-            : 'Amount must be a JSON number (not a string)',
-    })
-    .superRefine((value, ctx) => {
-      const checked = checkAmount(value);
-      if (!checked.ok) ctx.addIssue({ code: 'custom', message: `Amount ${checked.reason}` });
-      else if (!allowZero && checked.cents === 0) {
-        ctx.addIssue({ code: 'custom', message: 'Amount must be greater than 0' });
-      }
-    })
-    .transform((value): Cents => parseAmount(value));
+  return (
+    z
+      .number({
+        error: (issue) =>
+          issue.input === undefined
+            ? 'Amount is required'
+            : typeof issue.input === 'number'
+              ? 'Amount must be a finite number'
+              : 'Amount must be a JSON number (not a string)',
+      })
+      // Documents the rule in the OpenAPI schema (and lets API fuzzers generate valid amounts); the check below enforces it.
+      .meta({
+        ...(allowZero ? { minimum: 0 } : { exclusiveMinimum: 0 }),
+        maximum: MAX_AMOUNT_CENTS / 100,
+        multipleOf: 0.01,
+      })
+      .superRefine((value, ctx) => {
+        const checked = checkAmount(value);
+        if (!checked.ok) ctx.addIssue({ code: 'custom', message: `Amount ${checked.reason}` });
+        else if (!allowZero && checked.cents === 0) {
+          ctx.addIssue({ code: 'custom', message: 'Amount must be greater than 0' });
+        }
+      })
+      .transform((value): Cents => parseAmount(value))
+  );
 }
 
 /** JSON number > 0 with at most 2 decimals, up to the maximum; outputs cents. Deposit, withdraw, transfer. */

@@ -1,8 +1,10 @@
+/** Test-only helpers (imported by specs, never by production code: it depends on local/). */
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { waitUntil } from '../../local/lifecycle';
 
-/** Polls until `probe` returns a value other than undefined (or throws the last failure after `timeoutMs`). */
-export async function pollUntil<T>(
+/** Spec helper: `waitUntil` (local/lifecycle) with this module's defaults (30 s); `what` names the condition. */
+export function pollUntil<T>(
   probe: () => Promise<T | undefined> | T | undefined,
   {
     timeoutMs = 30_000,
@@ -10,20 +12,7 @@ export async function pollUntil<T>(
     what = 'condition',
   }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() >= deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  return waitUntil(what, async () => probe(), { timeoutMs, intervalMs });
 }
 
 export interface ConsumedMessage {

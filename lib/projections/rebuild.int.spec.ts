@@ -1,16 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { parseIntegrationEvent, type IntegrationEventWire } from '../contracts/integration-events';
 import { accountHistory } from '../contracts/testing';
-import { createPool, withTransaction } from '../db/pool';
+import { withTransaction } from '../db/pool';
 import { moveTestMoney, openTestAccount } from '../relay/testing';
 import { listBalances, listTransactions } from './queries';
 import { rebuildReadModels, type RebuildProgress } from './rebuild';
 import { applyEvents } from './store';
-import { ident, PROJECTION_TABLES } from './tables';
+import { ident } from './tables';
+import { useScratchReadModel } from './testing';
 
+const readModel = useScratchReadModel('rm_test', { max: 8 });
+const target = readModel.schema;
 let pool: Pool;
-const target = `rm_test_${randomUUID().slice(0, 8)}`;
+beforeAll(() => {
+  pool = readModel.pool;
+});
 
 async function project(events: IntegrationEventWire[]): Promise<void> {
   const incoming = events.map((wire) => {
@@ -20,20 +24,6 @@ async function project(events: IntegrationEventWire[]): Promise<void> {
   });
   await withTransaction(pool, (tx) => applyEvents(tx, incoming, { schema: target }));
 }
-
-beforeAll(async () => {
-  pool = createPool({ max: 8 });
-  // A live read model of our own, shaped like read_model (the shared one belongs to the other specs of this run).
-  await pool.query(`CREATE SCHEMA ${ident(target)}`);
-  for (const table of PROJECTION_TABLES) {
-    await pool.query(`CREATE TABLE ${ident(target)}.${ident(table)} (LIKE read_model.${ident(table)} INCLUDING ALL)`);
-  }
-});
-
-afterAll(async () => {
-  await pool.query(`DROP SCHEMA IF EXISTS ${ident(target)} CASCADE`);
-  await pool.end();
-});
 
 describe('read-model rebuild', () => {
   it('given accounts in the event store and a live read model, when rebuilt, then the read model is rebuilt from the store, queries keep answering, and the live parked events and progress carry over', async () => {

@@ -1,17 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { mapToIntegrationEvent, type AccountFacts } from '../contracts/mapper';
 import { parseIntegrationEvent } from '../contracts/integration-events';
-import { createPool, withTransaction } from '../db/pool';
+import { withTransaction } from '../db/pool';
 import { appendToStream, readStream } from '../event-store';
 import { moveTestMoney, openTestAccount } from '../relay/testing';
 import { listBalances, listTransactions } from './queries';
 import { reconcileReadModels } from './reconcile';
 import { applyEvents, type IncomingEvent } from './store';
-import { ident, PROJECTION_TABLES } from './tables';
+import { ident } from './tables';
+import { useScratchReadModel } from './testing';
 
+const readModel = useScratchReadModel('rm_reconcile', { max: 4 });
+const target = readModel.schema;
 let pool: Pool;
-const target = `rm_reconcile_${randomUUID().slice(0, 8)}`;
+beforeAll(() => {
+  pool = readModel.pool;
+});
 
 /** The integration events the relay would publish for this account (mapped from the store). */
 async function published(accountId: string): Promise<IncomingEvent[]> {
@@ -24,19 +28,6 @@ async function published(accountId: string): Promise<IncomingEvent[]> {
     return { event: parsed.event, wire: mapped.event };
   });
 }
-
-beforeAll(async () => {
-  pool = createPool({ max: 4 });
-  await pool.query(`CREATE SCHEMA ${ident(target)}`);
-  for (const table of PROJECTION_TABLES) {
-    await pool.query(`CREATE TABLE ${ident(target)}.${ident(table)} (LIKE read_model.${ident(table)} INCLUDING ALL)`);
-  }
-});
-
-afterAll(async () => {
-  await pool.query(`DROP SCHEMA IF EXISTS ${ident(target)} CASCADE`);
-  await pool.end();
-});
 
 describe('read-model reconciler', () => {
   it('given an event the Kafka path lost (its successor parked) and an account never delivered, when reconciled, then both accounts are exact and nothing stays parked', async () => {
