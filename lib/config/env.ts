@@ -20,7 +20,9 @@ const envSchema = z.object({
     )
     .optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('ledgerline'),
-  KAFKA_AUTH: z.enum(['none', 'iam']).default('none'),
+  KAFKA_AUTH: z.enum(['none', 'iam', 'scram-sha-512']).default('none'),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   KAFKA_TOPIC: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,200}$/)

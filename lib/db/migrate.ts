@@ -5,7 +5,10 @@ import type { Pool } from 'pg';
 import { logger } from '../observability/logger';
 import { withTransaction } from './pool';
 
-export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
+// In a Lambda package the bundle sits elsewhere than this file; the SQL files are packaged at the task root.
+export const MIGRATIONS_DIR = process.env.LAMBDA_TASK_ROOT
+  ? path.join(process.env.LAMBDA_TASK_ROOT, 'migrations')
+  : path.resolve(__dirname, '../../migrations');
 
 // Any constant works; it only has to be the same for every process that migrates this database.
 const MIGRATION_LOCK_KEY = 7_402_114_001;

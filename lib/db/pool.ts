@@ -1,5 +1,6 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import { getConfig } from '../config/env';
+import { logger } from '../observability/logger';
 import { getDatabaseCredentials, invalidateDatabaseCredentials } from '../config/secrets';
 
 /** A client inside BEGIN … COMMIT. Code that must run atomically takes a Tx, never a Pool. */
@@ -13,6 +14,15 @@ export function getPool(): Pool {
   return pool;
 }
 
+/**
+ * An idle pooled client whose connection the server ends (restart, failover, a killed backend) emits 'error' on the
+ * pool; unhandled, that event would crash the process. pg has already discarded the client: log and carry on.
+ */
+function logIdleClientErrors(created: Pool): Pool {
+  created.on('error', (error) => logger.warn('Idle database connection lost', { error }));
+  return created;
+}
+
 export function createPool(overrides: PoolConfig = {}): Pool {
   const config = getConfig();
   const base: PoolConfig = {
@@ -23,19 +33,21 @@ export function createPool(overrides: PoolConfig = {}): Pool {
     application_name: 'ledgerline',
   };
   if (config.DATABASE_URL) {
-    return new Pool({ ...base, connectionString: config.DATABASE_URL, ...overrides });
+    return logIdleClientErrors(new Pool({ ...base, connectionString: config.DATABASE_URL, ...overrides }));
   }
   if (config.DB_SECRET_ARN) {
     // pg calls `password` for every new connection, so a rotated secret is picked up once the cache is invalidated.
-    return new Pool({
-      ...base,
-      host: config.DB_HOST,
-      database: config.DB_NAME,
-      ssl: { rejectUnauthorized: true },
-      user: process.env.DB_USER,
-      password: async () => (await getDatabaseCredentials()).password,
-      ...overrides,
-    });
+    return logIdleClientErrors(
+      new Pool({
+        ...base,
+        host: config.DB_HOST,
+        database: config.DB_NAME,
+        ssl: { rejectUnauthorized: true },
+        user: process.env.DB_USER,
+        password: async () => (await getDatabaseCredentials()).password,
+        ...overrides,
+      }),
+    );
   }
   throw new Error('No database configured: set DATABASE_URL (local) or DB_SECRET_ARN and DB_HOST (AWS)');
 }

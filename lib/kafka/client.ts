@@ -1,17 +1,28 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
-import { getConfig } from '../config/env';
+import { getConfig, type Config } from '../config/env';
 import { logger } from '../observability/logger';
 
 /**
  * Authentication. Locally the broker is plaintext (`KAFKA_AUTH=none`). On MSK with IAM (`KAFKA_AUTH=iam`) the client
  * speaks TLS + SASL/OAUTHBEARER with a token signed by the function role's credentials (aws-msk-iam-sasl-signer-js).
+ * A self-managed cluster (`KAFKA_AUTH=scram-sha-512`) takes KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD over TLS.
  */
-
-export function kafkaAuthOptions(auth: 'none' | 'iam'): Pick<KafkaConfig, 'ssl' | 'sasl'> {
-  if (auth === 'none') return {};
-  const sasl: SASLOptions = { mechanism: 'oauthbearer', oauthBearerProvider: signedByLambdaRole };
-  return { ssl: true, sasl };
+export function kafkaAuthOptions(
+  config: Pick<Config, 'KAFKA_AUTH' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD'>,
+): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  switch (config.KAFKA_AUTH) {
+    case 'none':
+      return {};
+    case 'iam':
+      return { ssl: true, sasl: { mechanism: 'oauthbearer', oauthBearerProvider: signedByLambdaRole } };
+    case 'scram-sha-512': {
+      const { KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = config;
+      if (!username || !password)
+        throw new Error('KAFKA_AUTH=scram-sha-512 needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
+      return { ssl: true, sasl: { mechanism: 'scram-sha-512', username, password } };
+    }
+  }
 }
 
 async function signedByLambdaRole(): Promise<{ value: string }> {
@@ -59,7 +70,7 @@ export function createKafka(options: KafkaClientOptions = {}): Kafka {
   return new Kafka({
     clientId: options.clientId ?? config.KAFKA_CLIENT_ID,
     brokers,
-    ...kafkaAuthOptions(config.KAFKA_AUTH),
+    ...kafkaAuthOptions(config),
     connectionTimeout: options.connectionTimeout ?? 3_000,
     requestTimeout: options.requestTimeout ?? 30_000,
     retry: {
