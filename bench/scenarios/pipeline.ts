@@ -9,7 +9,7 @@ import { closedLoop } from '../harness/load';
 import { progress } from '../harness/progress';
 import type { Row } from '../harness/report';
 import { interleave } from '../harness/rounds';
-import { pairedRatios, percentile, summarize } from '../harness/stats';
+import { median, pairedRatios, percentile, summarize } from '../harness/stats';
 import { measured, type BenchContext } from './context';
 import { startBaseline, startServerlessOffline, type RunningServer } from './servers';
 
@@ -52,6 +52,16 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
     parsed = { raw: text };
   }
   return { status: response.status, body: parsed, ms };
+}
+
+async function get(url: string): Promise<{ status: number }> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+    await response.text();
+    return { status: response.status };
+  } catch {
+    return { status: 0 };
+  }
 }
 
 async function openAccounts(base: string, count: number): Promise<string[]> {
@@ -162,8 +172,9 @@ async function steadyRate(
   let inFlight = 0;
   let failedSoFar = 0;
   let slipped = 0;
-  let stoppedEarly = false;
+  let stoppedEarly: string | false = false;
   const t0 = performance.now();
+  const deadline = t0 + 2 * seconds * 1000;
   for (let index = 0; index < total; index += 1) {
     const wait = t0 + index * interval - performance.now();
     if (wait > 0) await delay(wait);
@@ -173,9 +184,14 @@ async function steadyRate(
       slipped += 1;
       while (inFlight >= maxInFlight) await delay(1);
     }
+    if (performance.now() > deadline) {
+      stoppedEarly = `ran out of time (2 × ${seconds} s) after ${index}`;
+      progress(`pipeline: ${stoppedEarly}`);
+      break;
+    }
     if (index >= 100 && failedSoFar > index / 10) {
-      stoppedEarly = true;
-      progress(`pipeline: more than 10 % of the deposits failed; stopping after ${index}`);
+      stoppedEarly = `over 10 % failed; stopped after ${index}`;
+      progress(`pipeline: ${stoppedEarly}`);
       break;
     }
     const accountId = accounts[index % accounts.length]!;
@@ -222,7 +238,7 @@ async function steadyRate(
     const all = percentile(seen.map(values), p);
     const perWindow: number[] = [];
     for (let w = 0; w < WINDOWS; w += 1) {
-      const slice = seen.filter((s) => Math.floor((s.index * WINDOWS) / total) === w);
+      const slice = seen.filter((s) => Math.floor((s.index * WINDOWS) / sent) === w);
       if (slice.length > 0) perWindow.push(percentile(slice.map(values), p));
     }
     return { median: all, min: Math.min(...perWindow), max: Math.max(...perWindow), samples: perWindow };
@@ -271,7 +287,7 @@ async function steadyRate(
       value: sent / sendSeconds,
       target: { text: `≥ ${Math.floor(rate * 0.95)}/s`, pass: !stoppedEarly && sent / sendSeconds >= rate * 0.95 },
       note:
-        (stoppedEarly ? 'stopped early: over 10 % failed; ' : '') +
+        (stoppedEarly ? `${stoppedEarly}; ` : '') +
         `${slipped} requests waited for one of ${maxInFlight} in-flight slots`,
     },
     {
@@ -279,7 +295,7 @@ async function steadyRate(
       measurement: 'Commands answered 200 and seen in the read model',
       unit: 'commands',
       value: seen.length,
-      target: { text: `all ${total}`, pass: seen.length === total },
+      target: { text: `all ${sent} sent`, pass: seen.length === sent },
       note: `${failed} failed${failed ? ` (${describeStatuses(statuses)})` : ''}, ${notVisible} not visible within 60 s`,
     },
     {
@@ -313,13 +329,16 @@ function describeStatuses(statuses: Map<number, number>): string {
 }
 
 /** Closed loop: `concurrency` clients, one account each, deposits back to back; throughput and per-request latency. */
-async function depositLoad(base: string, accounts: string[], seconds: number) {
+async function depositLoad(base: string, accounts: string[], seconds: number, method: 'deposit' | 'get' = 'deposit') {
   const statuses = new Map<number, number>();
   const result = await closedLoop(
     accounts.length,
     seconds,
     async (worker) => {
-      const response = await post(`${base}/api/accounts/${accounts[worker]!}/deposit`, { amount: 1.0 });
+      const response =
+        method === 'deposit'
+          ? await post(`${base}/api/accounts/${accounts[worker]!}/deposit`, { amount: 1.0 })
+          : await get(`${base}/api/accounts/${accounts[worker]!}`);
       if (response.status !== 200) statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
       return response.status === 200;
     },
@@ -337,6 +356,7 @@ async function depositLoad(base: string, accounts: string[], seconds: number) {
 async function frameworkOverhead(ctx: BenchContext, offline: RunningServer): Promise<Row[]> {
   const { httpConcurrency: concurrency, httpSeconds: seconds, rounds } = ctx.config;
   const baseline = await startBaseline(ctx.serverEnv, concurrency);
+  let broken = true;
   try {
     const offlineAccounts = await openAccounts(offline.base, concurrency);
     const baselineAccounts: string[] = [];
@@ -350,6 +370,13 @@ async function frameworkOverhead(ctx: BenchContext, offline: RunningServer): Pro
       [
         { name: 'serverless-offline', run: () => depositLoad(offline.base, offlineAccounts, seconds) },
         { name: 'bare pg', run: () => depositLoad(baseline.base, baselineAccounts, seconds) },
+        // Profile: the same stack with a single client (no concurrent invocations, hence no concurrent relay nudges).
+        {
+          name: 'serverless-offline, 1 client',
+          run: () => depositLoad(offline.base, offlineAccounts.slice(0, 1), seconds),
+        },
+        // Profile: a read through the same stack and concurrency (no append, no relay nudge).
+        { name: 'serverless-offline GET', run: () => depositLoad(offline.base, offlineAccounts, seconds, 'get') },
       ],
       {
         rounds,
@@ -358,6 +385,8 @@ async function frameworkOverhead(ctx: BenchContext, offline: RunningServer): Pro
     );
     const off = results.get('serverless-offline')!;
     const bare = results.get('bare pg')!;
+    const single = results.get('serverless-offline, 1 client')!;
+    const reads = results.get('serverless-offline GET')!;
     const c = `${concurrency} clients`;
     const failures = (list: Load[]) => {
       const failed = list.reduce((n, r) => n + r.failed, 0);
@@ -368,6 +397,7 @@ async function frameworkOverhead(ctx: BenchContext, offline: RunningServer): Pro
             .filter(Boolean)
             .join('; ')}`;
     };
+    broken = false;
     return [
       measured(
         4,
@@ -400,19 +430,49 @@ async function frameworkOverhead(ctx: BenchContext, offline: RunningServer): Pro
       },
       measured(
         4,
-        'HTTP deposit p99, serverless-offline',
+        `HTTP deposit p99, serverless-offline, ${c}`,
         'ms',
         off.map((r) => r.p99),
       ),
       measured(
         4,
-        'HTTP deposit p99, bare pg',
+        `HTTP deposit p99, bare pg, ${c}`,
         'ms',
         bare.map((r) => r.p99),
       ),
+      measured(
+        4,
+        `HTTP deposit p50, serverless-offline, ${c}`,
+        'ms',
+        off.map((r) => r.p50),
+      ),
+      measured(
+        4,
+        `HTTP deposit p50, bare pg, ${c}`,
+        'ms',
+        bare.map((r) => r.p50),
+      ),
+      measured(
+        4,
+        'HTTP deposit p50, serverless-offline, 1 client (profile: no concurrency)',
+        'ms',
+        single.map((r) => r.p50),
+        {
+          note: `${Math.round(median(single.map((r) => r.rate)))} req/s`,
+        },
+      ),
+      measured(
+        4,
+        `HTTP GET /api/accounts/{id} p50, serverless-offline, ${c} (profile: no append)`,
+        'ms',
+        reads.map((r) => r.p50),
+        {
+          note: `${Math.round(median(reads.map((r) => r.rate)))} req/s; ${failures(reads)}`,
+        },
+      ),
     ];
   } finally {
-    await baseline.stop();
+    await baseline.stop({ keepLog: broken });
   }
 }
 
@@ -434,6 +494,7 @@ export async function pipelineScenarios(ctx: BenchContext): Promise<Row[]> {
   await watchClient.connect();
   const watcher = new ReadModelWatcher(watchClient);
   watcher.start();
+  let failed = true;
   try {
     const accounts = await openAccounts(offline.base, ctx.config.quick ? 20 : ACCOUNTS);
     // Warm-up: every function instance the run will use is loaded, and the read model has every account.
@@ -456,10 +517,11 @@ export async function pipelineScenarios(ctx: BenchContext): Promise<Row[]> {
     // Closed-loop throughput first (bounded concurrency: it shows the stack's capacity), then the steady rate.
     const overhead = await frameworkOverhead(ctx, offline);
     const { rows } = await steadyRate(ctx, offline.base, accounts, watcher);
+    failed = false;
     return [...rows, ...overhead];
   } finally {
     await watcher.stop();
     await watchClient.end();
-    await offline.stop();
+    await offline.stop({ keepLog: failed });
   }
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GiveUp, killOnExit, waitUntil } from '../../local/lifecycle';
@@ -13,14 +13,20 @@ export interface RunningServer {
   /** The server's console output (for the report and for failures). */
   logFile: string;
   log(): string;
-  stop(): Promise<void>;
+  /** Stops the server; its log is deleted unless `keepLog` (e.g. after a failure, to read it). */
+  stop(options?: { keepLog?: boolean }): Promise<void>;
 }
 
 function logFileFor(name: string): string {
   return path.join(mkdtempSync(path.join(tmpdir(), `ledgerline-bench-${name}-`)), `${name}.log`);
 }
 
-async function stopChild(child: ChildProcess, forget: () => void): Promise<void> {
+async function stopChild(
+  child: ChildProcess,
+  forget: () => void,
+  logFile: string,
+  { keepLog = false }: { keepLog?: boolean } = {},
+): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGINT');
@@ -29,6 +35,8 @@ async function stopChild(child: ChildProcess, forget: () => void): Promise<void>
     clearTimeout(timer);
   }
   forget();
+  if (keepLog) progress(`server log kept: ${logFile}`);
+  else rmSync(path.dirname(logFile), { recursive: true, force: true });
 }
 
 /**
@@ -53,7 +61,7 @@ export async function startServerlessOffline(env: NodeJS.ProcessEnv): Promise<Ru
   const forget = child.pid ? killOnExit(child.pid, 'SIGTERM') : () => undefined;
   const base = `http://127.0.0.1:${httpPort}`;
   const log = () => readFileSync(logFile, 'utf8');
-  const server: RunningServer = { base, logFile, log, stop: () => stopChild(child, forget) };
+  const server: RunningServer = { base, logFile, log, stop: (options) => stopChild(child, forget, logFile, options) };
   try {
     const t0 = Date.now();
     await waitUntil(
@@ -73,7 +81,7 @@ export async function startServerlessOffline(env: NodeJS.ProcessEnv): Promise<Ru
     progress(`serverless-offline ready on ${base} in ${((Date.now() - t0) / 1000).toFixed(1)} s (log ${logFile})`);
     return server;
   } catch (error) {
-    await server.stop();
+    await server.stop({ keepLog: true });
     throw error;
   }
 }
@@ -107,9 +115,9 @@ export async function startBaseline(env: NodeJS.ProcessEnv, poolMax: number): Pr
     base: `http://127.0.0.1:${port}`,
     logFile,
     log,
-    stop: async () => {
+    stop: async (options) => {
       child.stdin!.end();
-      await stopChild(child, forget);
+      await stopChild(child, forget, logFile, options);
     },
   };
 }

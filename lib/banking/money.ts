@@ -108,6 +108,16 @@ export const amountSchema = makeAmountSchema(false);
 /** As amountSchema but 0 is allowed (initialBalance). */
 export const nonNegativeAmountSchema = makeAmountSchema(true);
 
+// Control characters (NUL above all: PostgreSQL text cannot hold it) and unpaired UTF-16 surrogates (not Unicode
+// text at all) are refused in every free-text field.
+const CONTROL_CHARACTERS = /\p{Cc}/u;
+
+function plainText<T extends z.ZodString>(schema: T, label: string): T {
+  return schema
+    .refine((value) => !CONTROL_CHARACTERS.test(value), `${label} must not contain control characters`)
+    .refine((value) => value.isWellFormed(), `${label} must be valid Unicode text`) as unknown as T;
+}
+
 function requiredString(label: string) {
   return z.string({
     error: (issue) => (issue.input === undefined ? `${label} is required` : `${label} must be a string`),
@@ -119,20 +129,26 @@ export const accountNumberSchema = requiredString('Account number').regex(
   'Account number must be 1 to 34 characters: letters, digits or "-"',
 );
 
-export const accountNameSchema = requiredString('Account name')
-  .trim()
-  .min(1, 'Account name must not be empty')
-  .max(100, 'Account name must be at most 100 characters');
+export const accountNameSchema = plainText(
+  requiredString('Account name')
+    .trim()
+    .min(1, 'Account name must not be empty')
+    .max(100, 'Account name must be at most 100 characters'),
+  'Account name',
+);
 
-export const ownerNameSchema = requiredString('Owner name')
-  .trim()
-  .min(1, 'Owner name must not be empty')
-  .max(100, 'Owner name must be at most 100 characters');
+export const ownerNameSchema = plainText(
+  requiredString('Owner name')
+    .trim()
+    .min(1, 'Owner name must not be empty')
+    .max(100, 'Owner name must be at most 100 characters'),
+  'Owner name',
+);
 
 /** Optional; null, empty or blank means "use the default description". */
-export const descriptionSchema = z
-  .string({ error: 'Description must be a string' })
-  .trim()
-  .max(200, 'Description must be at most 200 characters')
+export const descriptionSchema = plainText(
+  z.string({ error: 'Description must be a string' }).trim().max(200, 'Description must be at most 200 characters'),
+  'Description',
+)
   .nullish()
   .transform((value) => (value ? value : undefined));

@@ -175,3 +175,19 @@ describe('field schemas', () => {
     expect(messages(descriptionSchema, 5)).toEqual(['Description must be a string']);
   });
 });
+
+describe('free-text fields', () => {
+  it.each([
+    ['a NUL character', 'Ann\u0000Smith'],
+    ['a control character', 'Ann\u0007'],
+    ['an unpaired surrogate', 'Ann \ud800'],
+  ])('given %s, when validated, then it is refused', (_what, value) => {
+    expect(ownerNameSchema.safeParse(value).success).toBe(false);
+    expect(accountNameSchema.safeParse(value).success).toBe(false);
+    expect(descriptionSchema.safeParse(value).success).toBe(false);
+  });
+
+  it('given accented and emoji text, when validated, then it is kept', () => {
+    expect(ownerNameSchema.parse('Zoë 🏦')).toBe('Zoë 🏦');
+  });
+});

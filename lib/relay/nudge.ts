@@ -13,6 +13,12 @@ const BUSY_RETRIES = 5;
 let relay: Relay | undefined;
 let running: Promise<void> | undefined;
 let again = false;
+/** Commands waiting for a look at the store that starts after their commit. */
+let waiting: Array<() => void> = [];
+
+function release(commands: Array<() => void>): void {
+  for (const answer of commands) answer();
+}
 let breaker = new CircuitBreaker({ baseCooldownMs: 2_000, maxCooldownMs: 60_000 });
 
 function nudgeRelayInstance(): Relay {
@@ -35,8 +41,13 @@ async function drainInBackground(): Promise<void> {
   try {
     do {
       again = false;
+      const served = waiting;
+      waiting = [];
       const current = nudgeRelayInstance();
       let result = await current.drain({ deadline: Date.now() + DRAIN_BUDGET_MS });
+      // The commands need not wait any longer: their events are on Kafka, or another relay holds the lease and will
+      // see them (below we still look again, in case it had taken its last look just before their commit).
+      release(served);
       // Another relay holds the lease. It drains until idle, but may have taken its last look just before our
       // commit: try again shortly, a few times, so the event does not wait for the next sweep.
       for (let attempt = 1; result.stoppedBecause === 'busy' && attempt <= BUSY_RETRIES; attempt += 1) {
@@ -53,6 +64,7 @@ async function drainInBackground(): Promise<void> {
     });
   } finally {
     running = undefined;
+    release(waiting.splice(0));
   }
 }
 
@@ -66,19 +78,18 @@ async function drainInBackground(): Promise<void> {
  */
 export async function nudgeRelay(): Promise<void> {
   try {
+    if (!running && !breaker.allows()) return;
+    const looked = new Promise<void>((resolve) => waiting.push(resolve));
     if (running) {
       // A drain is already going on in this container: it will take one more look for our events.
       again = true;
     } else {
-      if (!breaker.allows()) return;
       running = drainInBackground();
     }
-    const pending = running;
-    if (!pending) return;
     // While Kafka is known to be failing, the drain is a probe: the command does not wait for it at all.
     if (breaker.state.consecutiveFailures > 0) return;
     const budget = new AbortController();
-    await Promise.race([pending, delay(NUDGE_BUDGET_MS, undefined, { signal: budget.signal }).catch(() => undefined)]);
+    await Promise.race([looked, delay(NUDGE_BUDGET_MS, undefined, { signal: budget.signal }).catch(() => undefined)]);
     budget.abort();
   } catch (error) {
     logger.warn('Relay nudge could not start', { error });
@@ -93,6 +104,7 @@ export function resetNudgeForTests(options: { relay?: Relay; breaker?: CircuitBr
   breaker = options.breaker ?? new CircuitBreaker({ baseCooldownMs: 2_000, maxCooldownMs: 60_000 });
   running = undefined;
   again = false;
+  release(waiting.splice(0));
 }
 
 /** Waits for a background drain started by a nudge (tests, graceful shutdown). */
