@@ -1,4 +1,5 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import path from 'node:path';
@@ -18,7 +19,6 @@ import { assertPortFree } from './ports';
 
 export const DEFAULT_PG_PORT = 54329;
 const USER = 'postgres';
-const PASSWORD = 'postgres';
 
 export interface LocalPostgresOptions {
   /** The cluster directory (PGDATA); created and initialised on first use. */
@@ -44,6 +44,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   const asRoot = userInfo().uid === 0;
   if (asRoot) assertReachableByPostgresUser(path.dirname(dataDir));
 
+  const password = clusterPassword(dataDir);
   await recoverStaleLock(dataDir);
   await assertPortFree(
     port,
@@ -68,7 +69,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     databaseDir: dataDir,
     port,
     user: USER,
-    password: PASSWORD,
+    password,
     authMethod: 'scram-sha-256',
     persistent: true,
     // Postgres refuses to run as root; the library then runs it as a `postgres` system user it creates if needed.
@@ -109,7 +110,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   };
   const forgetOnShutdown = onShutdown(stop);
 
-  const serverUrl = urlFor(port, 'postgres');
+  const serverUrl = urlFor(port, 'postgres', password);
   try {
     await waitUntil('PostgreSQL to answer a query', async () => {
       if (pid && !isAlive(pid)) throw new GiveUp(failure('exited during start-up'));
@@ -121,7 +122,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     await stop();
     throw error;
   }
-  return { url: urlFor(port, database), stop };
+  return { url: urlFor(port, database, password), stop };
 }
 
 /** As root, the server runs as the `postgres` user: every directory above its data must be enterable by others. */
@@ -137,8 +138,20 @@ function assertReachableByPostgresUser(dir: string): void {
   }
 }
 
-function urlFor(port: number, database: string): string {
-  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+function urlFor(port: number, database: string, password: string): string {
+  return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+}
+
+/** Each cluster gets its own random password, kept beside it (owner-only) so that a restart finds it again. */
+function clusterPassword(dataDir: string): string {
+  const file = `${dataDir}.password`;
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    throw new Error(`${dataDir} was initialised without ${file}: delete ${dataDir} to start from an empty database`);
+  }
+  const password = randomBytes(18).toString('base64url');
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
 }
 
 async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {

@@ -171,6 +171,6 @@ function reason(error: unknown, service: string): string {
   return message.startsWith(`${service}: `) ? message.slice(service.length + 2) : message;
 }
 
-function redact(url: string): string {
+export function redact(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }

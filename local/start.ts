@@ -1,7 +1,7 @@
 import { killOnExit, log, onShutdown, setExitCodeAfterSignal, stopAll, stopWhenLauncherExits } from './lifecycle';
 import { startOffline } from './offline';
 import { assertPortFree } from './ports';
-import { provisionServices } from './services';
+import { provisionServices, redact } from './services';
 
 /**
  * `npm start`: PostgreSQL + Kafka (see services.ts), migrations, topics, then serverless-offline with every route and
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       `  Swagger UI   ${base}/swagger   (OpenAPI: ${base}/openapi.json)`,
       `  Health       ${base}/health`,
       `  Lambda API   http://127.0.0.1:${lambdaPort}   (invoke any function directly)`,
-      `  PostgreSQL   ${services.databaseUrl}   (${services.sources.postgres})`,
+      `  PostgreSQL   ${redact(services.databaseUrl)}   (${services.sources.postgres}${services.sources.postgres === 'embedded' ? '; password in .local/postgres.password' : ''})`,
       `  Kafka        ${services.kafkaBrokers.join(',')}   (${services.sources.kafka})`,
       'Press Ctrl-C to stop everything.',
       '',
