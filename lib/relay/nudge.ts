@@ -15,6 +15,7 @@ let running: Promise<void> | undefined;
 let again = false;
 /** Commands waiting for a look at the store that starts after their commit. */
 let waiting: Array<() => void> = [];
+let backOff: AbortController | undefined;
 
 function release(commands: Array<() => void>): void {
   for (const answer of commands) answer();
@@ -37,22 +38,32 @@ function nudgeRelayInstance(): Relay {
   return relay;
 }
 
+/** One look at the store for the commands waiting now; they need not wait longer than that look. */
+async function look(current: Relay) {
+  const served = waiting;
+  waiting = [];
+  try {
+    return await current.drain({ deadline: Date.now() + DRAIN_BUDGET_MS });
+  } finally {
+    // Their events are on Kafka now, or another relay holds the lease and drains until idle: it sees them, or (if
+    // its last look came just before their commit) one of the retries below does.
+    release(served);
+  }
+}
+
 async function drainInBackground(): Promise<void> {
   try {
     do {
       again = false;
-      const served = waiting;
-      waiting = [];
       const current = nudgeRelayInstance();
-      let result = await current.drain({ deadline: Date.now() + DRAIN_BUDGET_MS });
-      // The commands need not wait any longer: their events are on Kafka, or another relay holds the lease and will
-      // see them (below we still look again, in case it had taken its last look just before their commit).
-      release(served);
-      // Another relay holds the lease. It drains until idle, but may have taken its last look just before our
-      // commit: try again shortly, a few times, so the event does not wait for the next sweep.
+      let result = await look(current);
+      // Another relay holds the lease: look again shortly, a few times, so no event waits for the next sweep. A new
+      // command arriving meanwhile cuts the pause short (it should not wait out our back-off).
       for (let attempt = 1; result.stoppedBecause === 'busy' && attempt <= BUSY_RETRIES; attempt += 1) {
-        await delay(40 * attempt);
-        result = await current.drain({ deadline: Date.now() + DRAIN_BUDGET_MS });
+        backOff = new AbortController();
+        await delay(40 * attempt, undefined, { signal: backOff.signal }).catch(() => undefined);
+        backOff = undefined;
+        result = await look(current);
       }
     } while (again);
     breaker.recordSuccess();
@@ -83,6 +94,7 @@ export async function nudgeRelay(): Promise<void> {
     if (running) {
       // A drain is already going on in this container: it will take one more look for our events.
       again = true;
+      backOff?.abort();
     } else {
       running = drainInBackground();
     }
