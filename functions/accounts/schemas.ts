@@ -11,11 +11,12 @@ import {
   nonNegativeAmountSchema,
   ownerNameSchema,
 } from '../../lib/banking/money';
+import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT } from '../../lib/accounts/types';
 import { HttpProblem } from '../../lib/http/problem';
 
+export { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT };
+
 const MAX_INT4 = 2_147_483_647;
-export const DEFAULT_HISTORY_LIMIT = 100;
-export const MAX_HISTORY_LIMIT = 1000;
 
 /**
  * Account ids are uuids (any version, case-insensitive). A path id that is not one cannot name an account, so it

@@ -8,6 +8,7 @@ import { reserveAccountNumber } from './account-numbers';
 import { fromStoredEvent } from './codec';
 import { loadAccount, saveAccounts } from './repository';
 import { runCommand } from './run-command';
+import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT } from './types';
 import type {
   AccountView,
   BalanceResult,
@@ -32,9 +33,8 @@ export type {
   TransferResult,
 } from './types';
 export { DomainError, ConcurrencyConflictError, IdempotencyKeyReusedError } from './errors';
+export { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT } from './types';
 
-export const DEFAULT_HISTORY_LIMIT = 100;
-export const MAX_HISTORY_LIMIT = 1_000;
 const MAX_RETRIES = 5;
 
 export interface AccountServiceOptions {

@@ -1,5 +1,9 @@
 import type { Cents } from '../banking/money';
 
+/** History pages: the default and the largest page a caller may ask for. */
+export const DEFAULT_HISTORY_LIMIT = 100;
+export const MAX_HISTORY_LIMIT = 1_000;
+
 export interface CommandContext {
   correlationId: string;
   causationId?: string;
