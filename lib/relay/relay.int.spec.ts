@@ -249,11 +249,11 @@ describe('outbox relay', () => {
       }),
     );
     await relay.drain(); // creates the checkpoint row
-    const { relayLockKey } = await import('./relay');
+    const { RELAY_LOCK_NAMESPACE, relayLockKey } = await import('./relay');
     const holder = await pool.connect();
     try {
       await holder.query('BEGIN');
-      await holder.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [0x52_4c_41_59, relayLockKey(topic)]);
+      await holder.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [RELAY_LOCK_NAMESPACE, relayLockKey(topic)]);
       await expect(relay.runPass()).resolves.toEqual({ status: 'busy' });
       await holder.query('ROLLBACK');
     } finally {

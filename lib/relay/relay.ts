@@ -18,7 +18,7 @@ import type { ProducerHandle } from './producer-handle';
 export const ACCOUNT_STREAM_TYPE = 'account';
 
 // First key of the two-integer advisory lock: our namespace, apart from the event store's stream locks.
-const RELAY_LOCK_NAMESPACE = 0x52_4c_41_59; // 'RLAY'
+export const RELAY_LOCK_NAMESPACE = 0x52_4c_41_59; // 'RLAY'
 
 export interface RelayOptions {
   pool: Pool;
