@@ -36,6 +36,7 @@ export async function startOffline(options: OfflineOptions): Promise<RunningOffl
   const child = spawn(
     process.execPath,
     [
+      ...(process.env.OFFLINE_NODE_ARGS ? process.env.OFFLINE_NODE_ARGS.split(' ') : []),
       path.join(REPO_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'),
       'offline',
       'start',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { logger } from '../observability/logger';
+import type { Context } from 'aws-lambda';
+import { logger, withLogContext } from '../observability/logger';
 import {
   getHeader,
   getRequestState,
@@ -16,15 +17,28 @@ export const CORRELATION_HEADER = 'X-Correlation-Id';
 // Echoed into a response header and into logs: printable ASCII without spaces, bounded.
 const ACCEPTABLE_ID = /^[\x21-\x7e]{1,128}$/;
 
-export function correlationIdFrom(event: HttpEvent): string {
+export function correlationIdFrom(event: Pick<HttpEvent, 'headers'>): string {
   const given = getHeader(event, CORRELATION_HEADER)?.trim();
   return given && ACCEPTABLE_ID.test(given) ? given : randomUUID();
 }
 
 /**
- * Outermost middleware: takes or makes the correlation id, adds it to every log line of the request, echoes it on
- * every response (errors included: its onError runs after the problem handler has built the response) and writes
- * one structured access log line.
+ * Outermost wrapper of every HTTP function: takes or makes the correlation id and runs the request in a log context
+ * carrying it, so that every log line of the request, awaited or not, names it.
+ */
+export function withCorrelation(
+  handler: (event: HttpEvent, context: Context) => Promise<HttpResult>,
+): (event: HttpEvent, context: Context) => Promise<HttpResult> {
+  return (event, context) => {
+    const correlationId = correlationIdFrom(event);
+    setRequestState(event, { correlationId, startedAt: Date.now() });
+    return withLogContext({ correlationId }, () => handler(event, context));
+  };
+}
+
+/**
+ * Outermost middleware (inside withCorrelation): echoes the correlation id on every response (errors included: its
+ * onError runs after the problem handler has built the response) and writes one structured access log line.
  */
 export function correlation(): HttpMiddleware {
   const finish = (request: { event: HttpEvent; response: HttpResult | null }): void => {
@@ -38,15 +52,6 @@ export function correlation(): HttpMiddleware {
       status: request.response.statusCode,
       durationMs: Date.now() - state.startedAt,
     });
-    logger.removeKeys(['correlationId']);
   };
-  return {
-    before: (request) => {
-      const correlationId = correlationIdFrom(request.event);
-      setRequestState(request.event, { correlationId, startedAt: Date.now() });
-      logger.appendKeys({ correlationId });
-    },
-    after: finish,
-    onError: finish,
-  };
+  return { after: finish, onError: finish };
 }

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { z } from 'zod';
 import type { CommandContext } from '../accounts/types';
 import { bodyLimit, parseJsonBody, requireJsonContentType } from './body';
-import { correlation } from './correlation';
+import { correlation, withCorrelation } from './correlation';
 import { problemErrors } from './errors';
 import { idempotencyKey } from './idempotency';
 import { HttpProblem } from './problem';
@@ -31,7 +31,7 @@ export interface HttpRequest<TPath, TQuery, TBody> {
 const genericNotFound = () => new HttpProblem(404, { type: 'not-found', detail: 'No resource exists at this path.' });
 
 /**
- * The middy stack every HTTP function uses. Order matters: correlation() is outermost (its onError runs last, after
+ * The middy stack every HTTP function uses, inside withCorrelation(). Order matters: correlation() is outermost (its onError runs last, after
  * problemErrors() has built the response); body checks run cheapest first: size, media type, syntax, then the
  * Idempotency-Key, then path (404), query (400) and body (400) validation.
  */
@@ -42,7 +42,7 @@ export function httpHandler<TPath = undefined, TQuery = undefined, TBody = undef
   const stack = middy<HttpEvent, HttpResult>().use(correlation()).use(problemErrors());
   if (spec.body) stack.use([bodyLimit(), requireJsonContentType(), parseJsonBody(), idempotencyKey()]);
 
-  return stack.handler(async (event) => {
+  const handler = stack.handler(async (event) => {
     const state = getRequestState(event);
     if (!state) throw new Error('httpHandler: request state missing');
     const pathParameters = event.pathParameters ?? {};
@@ -62,4 +62,5 @@ export function httpHandler<TPath = undefined, TQuery = undefined, TBody = undef
     if (state.idempotency) command.idempotency = state.idempotency;
     return handle({ event, path, query, body, correlationId: state.correlationId, command });
   });
+  return withCorrelation(handler);
 }

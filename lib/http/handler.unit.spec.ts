@@ -67,14 +67,42 @@ describe('httpHandler: correlation id', () => {
     expect(bad.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('given a request when handled then the id is a logger key during it and removed after', async () => {
-    const append = jest.spyOn(logger, 'appendKeys');
-    const remove = jest.spyOn(logger, 'removeKeys');
-    await post({ body: validBody, headers: { 'x-correlation-id': 'log-me' } });
-    expect(append).toHaveBeenCalledWith({ correlationId: 'log-me' });
-    expect(remove).toHaveBeenCalledWith(['correlationId']);
-    append.mockRestore();
-    remove.mockRestore();
+  it('given two requests handled at once then each log line names its own request, and none outside them', async () => {
+    const lines: string[] = [];
+    const level = logger.getLevelName();
+    logger.setLogLevel('INFO');
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(chunk.toString());
+      return true;
+    });
+    let releaseFirst!: () => void;
+    const firstMayGoOn = new Promise<void>((resolve) => (releaseFirst = resolve));
+    behaviour = async (request) => {
+      // The first request logs after the second one has finished: interleaved, as in one in-process container.
+      if (request.body.name === 'first') await firstMayGoOn;
+      logger.info('working', { name: request.body.name });
+      if (request.body.name === 'second') releaseFirst();
+      return jsonResponse(200, {});
+    };
+    try {
+      await Promise.all([
+        post({ body: { ...validBody, name: 'first' }, headers: { 'x-correlation-id': 'id-first' } }),
+        post({ body: { ...validBody, name: 'second' }, headers: { 'x-correlation-id': 'id-second' } }),
+      ]);
+      logger.info('between requests');
+    } finally {
+      write.mockRestore();
+      logger.setLogLevel(level);
+    }
+    const logged = lines.map((line) => JSON.parse(line) as { message: string; name?: string; correlationId?: string });
+    const working = logged.filter((line) => line.message === 'working');
+    expect(working.map((line) => [line.name, line.correlationId])).toEqual([
+      ['second', 'id-second'],
+      ['first', 'id-first'],
+    ]);
+    const accessLog = logged.filter((line) => line.message === 'HTTP request').map((line) => line.correlationId);
+    expect(accessLog.sort()).toEqual(['id-first', 'id-second']);
+    expect(logged.find((line) => line.message === 'between requests')?.correlationId).toBeUndefined();
   });
 
   it('given an error when handled then the problem carries and echoes the correlation id', async () => {

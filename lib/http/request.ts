@@ -25,7 +25,7 @@ export function getRequestState(event: HttpEvent): RequestState | undefined {
 }
 
 /** API Gateway lowercases header names, serverless-offline and hand-made test events may not. */
-export function getHeader(event: HttpEvent, name: string): string | undefined {
+export function getHeader(event: Pick<HttpEvent, 'headers'>, name: string): string | undefined {
   const headers = event.headers ?? {};
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) {

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { logger } from '../observability/logger';
+import { correlationIdFrom } from '../http/correlation';
+import { logger, withLogContext } from '../observability/logger';
 import type { SafeHtml } from './html';
 
 export type WebEvent = APIGatewayProxyEventV2;
@@ -20,11 +20,6 @@ export function lowerCaseHeaders(event: Pick<WebEvent, 'headers'>): Record<strin
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
   return headers;
-}
-
-export function correlationIdOf(event: Pick<WebEvent, 'headers'>): string {
-  const given = lowerCaseHeaders(event)['x-correlation-id'];
-  return given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
 /** Cookies of a payload-v2 event (API Gateway moves them to `cookies`; a raw Cookie header is read as well). */
@@ -113,17 +108,16 @@ export function webHandler(
   render: (event: WebEvent, correlationId: string) => Promise<WebResult>,
   errorPage: (correlationId: string) => SafeHtml,
 ): (event: WebEvent) => Promise<WebResult> {
-  return async (event) => {
-    const correlationId = correlationIdOf(event);
-    logger.appendKeys({ correlationId });
-    try {
-      const result = await render(event, correlationId);
-      return { ...result, headers: { ...result.headers, 'x-correlation-id': correlationId } };
-    } catch (error) {
-      logger.error('Page failed', { error: error as Error, path: event.rawPath });
-      return htmlResponse(500, errorPage(correlationId), { headers: { 'x-correlation-id': correlationId } });
-    } finally {
-      logger.removeKeys(['correlationId']);
-    }
+  return (event) => {
+    const correlationId = correlationIdFrom(event);
+    return withLogContext({ correlationId }, async () => {
+      try {
+        const result = await render(event, correlationId);
+        return { ...result, headers: { ...result.headers, 'x-correlation-id': correlationId } };
+      } catch (error) {
+        logger.error('Page failed', { error: error as Error, path: event.rawPath });
+        return htmlResponse(500, errorPage(correlationId), { headers: { 'x-correlation-id': correlationId } });
+      }
+    });
   };
 }
