@@ -178,8 +178,7 @@ async function steadyRate(
   for (let index = 0; index < total; index += 1) {
     const wait = t0 + index * interval - performance.now();
     if (wait > 0) await delay(wait);
-    // Bounded: an overloaded server makes the schedule slip (reported) rather than pile up requests without end
-    // (serverless-offline starts a worker thread per concurrent invocation).
+    // Bounded: an overloaded server makes the schedule slip (reported) rather than pile up requests without end.
     if (inFlight >= maxInFlight) {
       slipped += 1;
       while (inFlight >= maxInFlight) await delay(1);
