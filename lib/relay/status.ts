@@ -27,8 +27,10 @@ export async function relayStatus(db: Pool | PoolClient, name: string): Promise<
   );
   const row = checkpoint.rows[0];
   const head = await db.query<{ transaction_id: string; global_position: string }>(
-    `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position
-       FROM event_store.events ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+    // Ordered by the qualified columns: a bare name in ORDER BY means the output column, here the text alias, and
+    // '999' sorts after '1119'.
+    `SELECT e.transaction_id::text AS transaction_id, e.global_position::text AS global_position
+       FROM event_store.events AS e ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1`,
   );
   const pending = await db.query<{ count: string }>(
     `SELECT count(*)::text AS count FROM event_store.events
