@@ -1,3 +1,5 @@
+import { getPool } from '../../lib/db/pool';
+import { afterDatabaseClockPasses } from '../../lib/db/testing';
 import {
   expectProblem,
   fieldsOf,
@@ -13,10 +15,11 @@ handlerResources();
 async function givenAccountWithHistory(): Promise<{ id: string; before: string; afterOpen: string }> {
   const before = new Date(Date.now() - 60_000).toISOString();
   const id = await givenAccount(100);
-  const afterOpen = new Date().toISOString();
+  const afterOpen = new Date();
+  await afterDatabaseClockPasses(getPool(), afterOpen);
   await postCommand('deposit', id, { body: { amount: 50 } });
   await postCommand('withdraw', id, { body: { amount: 20 } });
-  return { id, before, afterOpen };
+  return { id, before, afterOpen: afterOpen.toISOString() };
 }
 
 describe('GET /api/accounts/{id}', () => {

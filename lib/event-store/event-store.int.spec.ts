@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { createPool, withTransaction } from '../db/pool';
+import { afterDatabaseClockPasses } from '../db/testing';
 import {
   ConcurrencyConflictError,
   DuplicateEventIdError,
@@ -294,6 +295,7 @@ describe('readStream', () => {
     const streamId = newStreamId();
     await appendToStream(pool, append(streamId, 'no_stream', 2));
     const [second] = await readStream(pool, streamId, { fromVersion: 2 });
+    await afterDatabaseClockPasses(pool, second!.createdAt);
     await appendToStream(pool, append(streamId, 2, 2));
 
     const until = await readStream(pool, streamId, { until: second!.createdAt });
@@ -361,6 +363,7 @@ describe('snapshots', () => {
     const streamId = newStreamId();
     await appendToStream(pool, append(streamId, 'no_stream', 2));
     const [second] = await readStream(pool, streamId, { fromVersion: 2 });
+    await afterDatabaseClockPasses(pool, second!.createdAt);
     await appendToStream(pool, append(streamId, 2, 3));
     await withTransaction(pool, (tx) => writeSnapshot(tx, { streamId, version: 4, schemaVersion: 1, state: {} }));
 
