@@ -31,9 +31,9 @@ export interface HttpRequest<TPath, TQuery, TBody> {
 const genericNotFound = () => new HttpProblem(404, { type: 'not-found', detail: 'No resource exists at this path.' });
 
 /**
- * The middy stack every HTTP function uses, inside withCorrelation(). Order matters: correlation() is outermost (its onError runs last, after
- * problemErrors() has built the response); body checks run cheapest first: size, media type, syntax, then the
- * Idempotency-Key, then path (404), query (400) and body (400) validation.
+ * The middy stack every HTTP function uses, inside withCorrelation(). Order matters: correlation() is outermost (its
+ * onError runs last, after problemErrors() has built the response); body checks run cheapest first: size, media type,
+ * syntax, then the Idempotency-Key, then path (404), query (400) and body (400) validation.
  */
 export function httpHandler<TPath = undefined, TQuery = undefined, TBody = undefined>(
   spec: RouteSpec<TPath, TQuery, TBody>,

@@ -8,7 +8,7 @@ import { createKafka } from '../kafka/client';
 import { HEADER } from '../kafka/headers';
 import { consumeUntil, pollUntil, type ConsumedMessage } from '../kafka/testing';
 import { ensureTopics } from '../kafka/topics';
-import { createRelay, type Relay } from './index';
+import { createRelay, type CreateRelayOptions, type Relay } from './index';
 import { nudgeBreakerState, nudgeRelay, resetNudgeForTests, settleNudge } from './nudge';
 import { relayStatus } from './status';
 import { moveTestMoney, openTestAccount } from './testing';
@@ -31,6 +31,23 @@ afterAll(async () => {
   await Promise.all(relays.map((relay) => relay.close()));
   await pool.end();
 });
+
+/** A tracked relay for `topic` (checkpoint and lease named after it, dead letters to `<topic>-dlq`) that publishes
+ * only the events `accepts` takes: other suites write to the same store meanwhile. */
+function testRelay(topic: string, accepts: CreateRelayOptions['accepts'], options: CreateRelayOptions = {}): Relay {
+  return track(
+    createRelay({
+      kafka,
+      pool,
+      topic,
+      deadLetterTopic: `${topic}-dlq`,
+      name: topic,
+      ensureTopics: false,
+      accepts,
+      ...options,
+    }),
+  );
+}
 
 async function freshTopic(label: string): Promise<string> {
   const topic = `relay-${label}-${randomUUID().slice(0, 8)}`;
@@ -97,18 +114,7 @@ describe('outbox relay', () => {
     // given
     const topic = await freshTopic('order');
     const mine = new Set<string>();
-    const relayFor = () =>
-      track(
-        createRelay({
-          kafka,
-          pool,
-          topic,
-          name: topic,
-          batchSize: 40,
-          ensureTopics: false,
-          accepts: (e) => mine.has(e.streamId),
-        }),
-      );
+    const relayFor = () => testRelay(topic, (e) => mine.has(e.streamId), { batchSize: 40 });
     const relays = [relayFor(), relayFor()];
     const accounts = Array.from({ length: 8 }, () => randomUUID());
     for (const id of accounts) mine.add(id);
@@ -161,17 +167,7 @@ describe('outbox relay', () => {
     const accepts = (event: { streamId: string }) => event.streamId === accountId;
     const deadKafka = createKafka({ brokers: [`127.0.0.1:${await freePort()}`], connectionTimeout: 300, retries: 0 });
     resetNudgeForTests({
-      relay: track(
-        createRelay({
-          kafka: deadKafka,
-          pool,
-          topic,
-          deadLetterTopic: `${topic}-dlq`,
-          name: topic,
-          ensureTopics: false,
-          accepts,
-        }),
-      ),
+      relay: testRelay(topic, accepts, { kafka: deadKafka }),
     });
 
     // when 100 commands run, each nudging the relay after its commit
@@ -196,9 +192,7 @@ describe('outbox relay', () => {
     expect(during.pendingEvents).toBeGreaterThanOrEqual(101);
 
     // when Kafka is back (a relay with the same checkpoint, on the real broker)
-    const relay = track(
-      createRelay({ kafka, pool, topic, deadLetterTopic: `${topic}-dlq`, name: topic, ensureTopics: false, accepts }),
-    );
+    const relay = testRelay(topic, accepts);
     await drainUntilRelayed(relay, [accountId]);
 
     // then everything arrives once, in order
@@ -213,17 +207,7 @@ describe('outbox relay', () => {
     const topic = await freshTopic('nudge');
     const accountId = randomUUID();
     resetNudgeForTests({
-      relay: track(
-        createRelay({
-          kafka,
-          pool,
-          topic,
-          deadLetterTopic: `${topic}-dlq`,
-          name: topic,
-          ensureTopics: false,
-          accepts: (e) => e.streamId === accountId,
-        }),
-      ),
+      relay: testRelay(topic, (e) => e.streamId === accountId),
     });
     await openTestAccount(pool, { accountId, initialBalance: 1 });
     // (repeated only while a transaction elsewhere on the shared server holds the gap-free horizon back)
@@ -238,17 +222,7 @@ describe('outbox relay', () => {
 
   it('given a relay already holding the lease, when another pass starts, then it reports busy and does nothing', async () => {
     const topic = await freshTopic('lease');
-    const relay = track(
-      createRelay({
-        kafka,
-        pool,
-        topic,
-        deadLetterTopic: `${topic}-dlq`,
-        name: topic,
-        ensureTopics: false,
-        accepts: () => false,
-      }),
-    );
+    const relay = testRelay(topic, () => false);
     await relay.drain(); // creates the checkpoint row
     const { RELAY_LOCK_NAMESPACE, relayLockKey } = await import('./relay');
     const holder = await pool.connect();
@@ -277,17 +251,7 @@ describe('outbox relay', () => {
     await moveTestMoney(pool, sick, 5);
     await moveTestMoney(pool, healthy, 5);
     const mine = new Set([sick, healthy]);
-    const relay = track(
-      createRelay({
-        kafka,
-        pool,
-        topic,
-        deadLetterTopic: `${topic}-dlq`,
-        name: topic,
-        ensureTopics: false,
-        accepts: (e) => mine.has(e.streamId),
-      }),
-    );
+    const relay = testRelay(topic, (e) => mine.has(e.streamId));
 
     // when
     await drainUntilRelayed(relay, [sick, healthy]);

@@ -256,13 +256,7 @@ export class KafkaTrigger {
     this.stopWaiters.clear();
     this.joinedReject?.(new TriggerStoppedError());
     const grace = this.options.shutdownGraceMs ?? 8_000;
-    let cancelGrace: () => void = () => undefined;
-    const graceOver = new Promise<'timeout'>((resolve) => {
-      cancelGrace = this.clock.setTimer(() => resolve('timeout'), grace);
-    });
-    const result = await Promise.race([this.scheduler.whenIdle().then(() => 'idle' as const), graceOver]);
-    cancelGrace();
-    if (result === 'timeout') {
+    if (!(await this.settlesWithin(this.scheduler.whenIdle(), grace))) {
       this.abandoned = true;
       this.logger.warn('In-flight Kafka batches did not finish in time; their offsets stay uncommitted', {
         function: this.mapping.functionName,
@@ -271,11 +265,7 @@ export class KafkaTrigger {
     await this.commitChain;
     // Bounded: when the broker is already gone (a terminal's Ctrl-C signals Kafka too), kafkajs would retry leaving
     // the group for a long while and keep serverless-offline from exiting.
-    let cancelDisconnectWait: () => void = () => undefined;
-    const disconnectWaitOver = new Promise<void>((resolve) => {
-      cancelDisconnectWait = this.clock.setTimer(resolve, DISCONNECT_WAIT_MS);
-    });
-    await Promise.race([
+    await this.settlesWithin(
       Promise.all([
         this.consumer
           ?.disconnect()
@@ -285,9 +275,21 @@ export class KafkaTrigger {
           .catch((error: unknown) => this.logger.debug('producer disconnect', { error: describe(error) })),
         this.admin?.disconnect().catch(() => undefined),
       ]),
-      disconnectWaitOver,
-    ]);
-    cancelDisconnectWait();
+      DISCONNECT_WAIT_MS,
+    );
+  }
+
+  /** Whether `work` settles within `ms` on the trigger's clock (it is not cancelled either way). */
+  private async settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+    let cancel: () => void = () => undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      cancel = this.clock.setTimer(() => resolve(false), ms);
+    });
+    try {
+      return await Promise.race([work.then(() => true as const), timedOut]);
+    } finally {
+      cancel();
+    }
   }
 
   /** A sleep that ends early (rejecting) when the trigger stops. */
