@@ -72,8 +72,8 @@ async function main(): Promise<void> {
     process.env.KAFKA_TOPIC = `bench-events-${runId}`;
     process.env.KAFKA_DLQ_TOPIC = `bench-events-dlq-${runId}`;
 
-    const { createPool } = await import('../lib/db/pool');
-    const { migrate } = await import('../lib/db/migrate');
+    const { createPool } = await import('../lib/platform/db/pool');
+    const { migrate } = await import('../lib/platform/db/migrate');
     const pool = createPool({ max: config.poolSize, application_name: 'ledgerline-bench', types: stockTypes });
     pool.on('error', (error) => progress(`pool: ${error.message}`));
     cleanups.push(() => pool.end());
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
 /** Deletes the topics this run created (its own names only), so that repeated runs leave the broker as it was. */
 async function deleteTopics(topics: string[]): Promise<void> {
   if (topics.length === 0) return;
-  const { createKafka } = await import('../lib/kafka/client');
+  const { createKafka } = await import('../lib/platform/kafka/client');
   const admin = createKafka({ clientId: 'ledgerline-bench-cleanup', retries: 2 }).admin();
   await admin.connect();
   try {

@@ -1,8 +1,8 @@
-import { getPool } from '../lib/db/pool';
-import { httpHandler } from '../lib/http/handler';
-import { jsonResponse } from '../lib/http/json';
-import { checkKafka } from '../lib/kafka/health';
-import { logger } from '../lib/observability/logger';
+import { getPool } from '../lib/platform/db/pool';
+import { httpHandler } from '../lib/platform/http/handler';
+import { jsonResponse } from '../lib/platform/http/json';
+import { checkKafka } from '../lib/platform/kafka/health';
+import { logger } from '../lib/platform/observability/logger';
 
 const CHECK_TIMEOUT_MS = 2_000;
 

@@ -1,6 +1,6 @@
-import { getPool } from '../lib/db/pool';
-import { migrate } from '../lib/db/migrate';
-import { logger } from '../lib/observability/logger';
+import { getPool } from '../lib/platform/db/pool';
+import { migrate } from '../lib/platform/db/migrate';
+import { logger } from '../lib/platform/observability/logger';
 
 /**
  * Applies pending migrations on AWS, where the database is only reachable from inside the VPC: run it after every

@@ -13,17 +13,8 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import {
-  commandLineOf,
-  GiveUp,
-  isAlive,
-  killOnExit,
-  log,
-  onShutdown,
-  signalQuietly,
-  waitForPidExit,
-  waitUntil,
-} from './lifecycle';
+import { GiveUp, waitUntil } from '../lib/platform/wait-until';
+import { commandLineOf, isAlive, killOnExit, log, onShutdown, signalQuietly, waitForPidExit } from './lifecycle';
 import { assertPortFree } from './ports';
 
 export const DEFAULT_KAFKA_PORT = 19092;

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
+import { waitUntil } from '../lib/platform/wait-until';
 
 /**
  * Process hygiene for everything local/ starts: registered stop functions run on SIGINT/SIGTERM/SIGHUP, and
@@ -129,37 +130,6 @@ export function commandLineOf(pid: number): string | undefined {
   const result = spawnSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
   const line = result.status === 0 ? result.stdout.trim() : '';
   return line || undefined;
-}
-
-/** Polls `probe` until it returns a value other than undefined; `probe` may throw to mean "not yet". */
-export async function waitUntil<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  { timeoutMs = 60_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      if (error instanceof GiveUp) throw error.cause;
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
-/** Thrown from a waitUntil probe to stop polling at once (e.g. the process being waited for has died). */
-export class GiveUp extends Error {
-  constructor(override readonly cause: Error) {
-    super(cause.message);
-  }
 }
 
 export async function waitForPidExit(pid: number, timeoutMs: number): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { GiveUp, waitUntil } from './lifecycle';
+import { GiveUp, waitUntil } from '../lib/platform/wait-until';
 import { freePort } from './ports';
 
 const REPO_ROOT = path.resolve(__dirname, '..');

@@ -4,17 +4,8 @@ import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import {
-  commandLineOf,
-  GiveUp,
-  isAlive,
-  killOnExit,
-  log,
-  onShutdown,
-  signalQuietly,
-  waitForPidExit,
-  waitUntil,
-} from './lifecycle';
+import { GiveUp, waitUntil } from '../lib/platform/wait-until';
+import { commandLineOf, isAlive, killOnExit, log, onShutdown, signalQuietly, waitForPidExit } from './lifecycle';
 import { assertPortFree } from './ports';
 
 export const DEFAULT_PG_PORT = 54329;

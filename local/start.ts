@@ -28,9 +28,9 @@ async function main(): Promise<void> {
   process.env.KAFKA_BROKERS = services.kafkaBrokers.join(',');
 
   // Imported only now: lib reads its configuration from the environment once.
-  const { createPool } = await import('../lib/db/pool');
-  const { migrate } = await import('../lib/db/migrate');
-  const { ensureTopics } = await import('../lib/kafka/topics');
+  const { createPool } = await import('../lib/platform/db/pool');
+  const { migrate } = await import('../lib/platform/db/migrate');
+  const { ensureTopics } = await import('../lib/platform/kafka/topics');
   const pool = createPool({ max: 1 });
   try {
     const applied = await migrate(pool);

@@ -3,7 +3,7 @@
  * projector keep running; see lib/projections/rebuild.ts). Shows a progress bar on stderr when it is a terminal,
  * plain progress lines otherwise. Exit code 0 on success, 1 on failure.
  */
-import { closePool, getPool } from '../lib/db/pool';
+import { closePool, getPool } from '../lib/platform/db/pool';
 import { rebuildReadModels, type RebuildProgress } from '../lib/projections/rebuild';
 
 const BAR_WIDTH = 30;

@@ -9,9 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { toNewEvent } from '../../lib/accounts/codec';
-import { ACCOUNT_SNAPSHOT_SCHEMA_VERSION, crossesSnapshotBoundary } from '../../lib/accounts/snapshot';
-import { createPool, withTransaction } from '../../lib/db/pool';
+import { toNewEvent } from '../../lib/commands/accounts/codec';
+import { ACCOUNT_SNAPSHOT_SCHEMA_VERSION, crossesSnapshotBoundary } from '../../lib/commands/accounts/snapshot';
+import { createPool, withTransaction } from '../../lib/platform/db/pool';
 import { appendToStreams, loadStream, writeSnapshot } from '../../lib/event-store';
 
 const SNAPSHOT_EVERY = Number(process.env.SNAPSHOT_EVERY ?? 50);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { loadAccount, saveAccounts } from '../../lib/accounts/repository';
-import { createAccountService, type AccountService } from '../../lib/accounts/service';
-import type { AccountEvent } from '../../lib/banking/events';
-import { withTransaction } from '../../lib/db/pool';
+import { loadAccount, saveAccounts } from '../../lib/commands/accounts/repository';
+import { createAccountService, type AccountService } from '../../lib/commands/accounts/service';
+import type { AccountEvent } from '../../lib/commands/banking/events';
+import { withTransaction } from '../../lib/platform/db/pool';
 
 export const DEPOSIT_CENTS = 100;
 /** Effectively "never snapshot": for the full-replay comparison. */

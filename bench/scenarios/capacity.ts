@@ -1,10 +1,10 @@
 import type { Kafka } from 'kafkajs';
-import { createKafka } from '../../lib/kafka/client';
-import type { DecodedKafkaRecord } from '../../lib/kafka/lambda-event';
-import { ensureTopics } from '../../lib/kafka/topics';
+import { createKafka } from '../../lib/platform/kafka/client';
+import type { DecodedKafkaRecord } from '../../lib/platform/kafka/lambda-event';
+import { ensureTopics } from '../../lib/platform/kafka/topics';
 import { projectRecords } from '../../lib/projections/projector';
 import { ident, PROJECTION_TABLES, READ_MODEL_SCHEMA } from '../../lib/projections/tables';
-import { ProducerHandle, Relay } from '../../lib/relay';
+import { ProducerHandle, Relay } from '../../lib/outbox/relay';
 import { timed } from '../harness/load';
 import { progress } from '../harness/progress';
 import type { Row } from '../harness/report';

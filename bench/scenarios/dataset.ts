@@ -1,4 +1,4 @@
-import { getConfig } from '../../lib/config/env';
+import { getConfig } from '../../lib/platform/config/env';
 import { resetStores } from '../harness/database';
 import { progress } from '../harness/progress';
 import { buildAccounts } from '../runners/accounts';

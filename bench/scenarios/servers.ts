@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GiveUp, killOnExit, waitUntil } from '../../local/lifecycle';
+import { GiveUp, waitUntil } from '../../lib/platform/wait-until';
+import { killOnExit } from '../../local/lifecycle';
 import { freePort } from '../../local/ports';
 import { progress } from '../harness/progress';
 

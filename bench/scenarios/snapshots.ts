@@ -1,4 +1,4 @@
-import { getConfig } from '../../lib/config/env';
+import { getConfig } from '../../lib/platform/config/env';
 import { timed } from '../harness/load';
 import { progress } from '../harness/progress';
 import type { Row } from '../harness/report';

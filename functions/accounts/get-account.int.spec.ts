@@ -1,5 +1,5 @@
-import { getPool } from '../../lib/db/pool';
-import { afterDatabaseClockPasses } from '../../lib/db/testing';
+import { getPool } from '../../lib/platform/db/pool';
+import { afterDatabaseClockPasses } from '../../lib/platform/db/testing';
 import {
   expectProblem,
   fieldsOf,
@@ -8,7 +8,7 @@ import {
   postCommand,
   unknownAccountId,
   handlerResources,
-} from './test-support';
+} from './testing';
 
 handlerResources();
 

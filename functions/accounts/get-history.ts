@@ -1,7 +1,7 @@
-import { getHistory } from '../../lib/accounts/service';
-import { httpHandler } from '../../lib/http/handler';
-import { jsonResponse, money } from '../../lib/http/json';
-import { accountNotFound, accountPathSchema, historyQuerySchema } from './schemas';
+import { getHistory } from '../../lib/commands/accounts/service';
+import { httpHandler } from '../../lib/platform/http/handler';
+import { jsonResponse, money } from '../../lib/platform/http/json';
+import { accountNotFound, accountPathSchema, historyQuerySchema } from '../../lib/presentation/api/account-schemas';
 
 // Event data keys that hold cents; rendered like every other amount (2 decimals).
 const AMOUNT_KEYS = new Set(['amount', 'initialBalance']);

@@ -1,4 +1,4 @@
-import { MAX_BODY_BYTES } from '../../lib/http/body';
+import { MAX_BODY_BYTES } from '../../lib/platform/http/body';
 import {
   expectProblem,
   fieldsOf,
@@ -6,7 +6,7 @@ import {
   openAccountBody,
   postOpenAccount,
   handlerResources,
-} from './test-support';
+} from './testing';
 
 handlerResources();
 

@@ -1,8 +1,8 @@
-import { openAccount } from '../../lib/accounts/service';
-import { commandResponse } from '../../lib/http/command';
-import { httpHandler } from '../../lib/http/handler';
-import { nudgeRelay } from '../../lib/relay/nudge';
-import { openAccountBodySchema } from './schemas';
+import { openAccount } from '../../lib/commands/accounts/service';
+import { commandResponse } from '../../lib/platform/http/command';
+import { httpHandler } from '../../lib/platform/http/handler';
+import { nudgeRelay } from '../../lib/outbox/relay/nudge';
+import { openAccountBodySchema } from '../../lib/presentation/api/account-schemas';
 
 /** POST /api/accounts → 201 {accountId} + Location. */
 export const handler = httpHandler({ body: openAccountBodySchema }, async ({ body, command }) => {

@@ -6,7 +6,7 @@ import {
   postCommand,
   unknownAccountId,
   handlerResources,
-} from './test-support';
+} from './testing';
 
 handlerResources();
 

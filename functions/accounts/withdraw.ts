@@ -1,9 +1,9 @@
-import { withdraw } from '../../lib/accounts/service';
-import { commandResponse } from '../../lib/http/command';
-import { httpHandler } from '../../lib/http/handler';
-import { money } from '../../lib/http/json';
-import { nudgeRelay } from '../../lib/relay/nudge';
-import { accountNotFound, accountPathSchema, withdrawBodySchema } from './schemas';
+import { withdraw } from '../../lib/commands/accounts/service';
+import { commandResponse } from '../../lib/platform/http/command';
+import { httpHandler } from '../../lib/platform/http/handler';
+import { money } from '../../lib/platform/http/json';
+import { nudgeRelay } from '../../lib/outbox/relay/nudge';
+import { accountNotFound, accountPathSchema, withdrawBodySchema } from '../../lib/presentation/api/account-schemas';
 
 /** POST /api/accounts/{id}/withdraw → 200 {balance, version}. */
 export const handler = httpHandler(

@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { getConfig } from '../../lib/config/env';
-import type { IntegrationEventWire } from '../../lib/contracts/integration-events';
-import { accountHistory } from '../../lib/contracts/testing';
-import { closePool, createPool, getPool } from '../../lib/db/pool';
-import { getKafka } from '../../lib/kafka/client';
-import { DLQ_HEADER, eventHeaders } from '../../lib/kafka/headers';
-import { decodeLambdaKafkaEvent, encodeLambdaKafkaEvent, type RecordToEncode } from '../../lib/kafka/lambda-event';
-import { consumeUntil } from '../../lib/kafka/testing';
-import { ensureTopics } from '../../lib/kafka/topics';
+import { getConfig } from '../../lib/platform/config/env';
+import type { IntegrationEventWire } from '../../lib/outbox/contracts/integration-events';
+import { accountHistory } from '../../lib/outbox/contracts/testing';
+import { closePool, createPool, getPool } from '../../lib/platform/db/pool';
+import { getKafka } from '../../lib/platform/kafka/client';
+import { DLQ_HEADER, eventHeaders } from '../../lib/platform/kafka/headers';
+import {
+  decodeLambdaKafkaEvent,
+  encodeLambdaKafkaEvent,
+  type RecordToEncode,
+} from '../../lib/platform/kafka/lambda-event';
+import { consumeUntil } from '../../lib/platform/kafka/testing';
+import { ensureTopics } from '../../lib/platform/kafka/topics';
 import { projectRecords } from '../../lib/projections/projector';
-import { listBalances, listTransactions } from '../../lib/projections/queries';
+import { listBalances, listTransactions } from '../../lib/queries/read-models';
 import { disposeProjector, handler } from './handler';
 
 const config = getConfig();

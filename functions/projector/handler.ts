@@ -1,9 +1,13 @@
-import { getConfig } from '../../lib/config/env';
-import { getPool } from '../../lib/db/pool';
-import { getKafka } from '../../lib/kafka/client';
-import { decodeLambdaKafkaEvent, type KafkaBatchResponse, type LambdaKafkaEvent } from '../../lib/kafka/lambda-event';
-import { ensureTopicsOnce } from '../../lib/kafka/topics';
-import { logger } from '../../lib/observability/logger';
+import { getConfig } from '../../lib/platform/config/env';
+import { getPool } from '../../lib/platform/db/pool';
+import { getKafka } from '../../lib/platform/kafka/client';
+import {
+  decodeLambdaKafkaEvent,
+  type KafkaBatchResponse,
+  type LambdaKafkaEvent,
+} from '../../lib/platform/kafka/lambda-event';
+import { ensureTopicsOnce } from '../../lib/platform/kafka/topics';
+import { logger } from '../../lib/platform/observability/logger';
 import { kafkaDeadLetterSink, type DeadLetterSink } from '../../lib/projections/dead-letter';
 import { projectRecords } from '../../lib/projections/projector';
 

@@ -1,8 +1,8 @@
-import { getConfig } from '../../lib/config/env';
-import { closePool, getPool } from '../../lib/db/pool';
-import { getKafka } from '../../lib/kafka/client';
-import { consumeUntil, pollUntil } from '../../lib/kafka/testing';
-import { moveTestMoney, openTestAccount } from '../../lib/relay/testing';
+import { getConfig } from '../../lib/platform/config/env';
+import { closePool, getPool } from '../../lib/platform/db/pool';
+import { getKafka } from '../../lib/platform/kafka/client';
+import { consumeUntil, pollUntil } from '../../lib/platform/kafka/testing';
+import { moveTestMoney, openTestAccount } from '../../lib/outbox/relay/testing';
 import { disposeSweep, handler } from './sweep';
 
 afterAll(async () => {

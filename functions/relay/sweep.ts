@@ -1,8 +1,8 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { getPool } from '../../lib/db/pool';
-import { logger } from '../../lib/observability/logger';
+import { getPool } from '../../lib/platform/db/pool';
+import { logger } from '../../lib/platform/observability/logger';
 import { reconcileReadModels, type ReconcileResult } from '../../lib/projections/reconcile';
-import { createRelay, type DrainResult, type Relay } from '../../lib/relay';
+import { createRelay, type DrainResult, type Relay } from '../../lib/outbox/relay';
 
 let relay: Relay | undefined;
 

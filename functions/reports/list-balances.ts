@@ -1,9 +1,9 @@
-import { getPool } from '../../lib/db/pool';
-import { httpHandler } from '../../lib/http/handler';
-import { jsonResponse, money } from '../../lib/http/json';
-import { listBalances } from '../../lib/projections/queries';
-import { nextPageHeaders } from './paging';
-import { encodeCursor, listBalancesQuerySchema } from './schemas';
+import { getPool } from '../../lib/platform/db/pool';
+import { httpHandler } from '../../lib/platform/http/handler';
+import { jsonResponse, money } from '../../lib/platform/http/json';
+import { listBalances } from '../../lib/queries/read-models';
+import { nextPageHeaders } from '../../lib/presentation/api/paging';
+import { encodeCursor, listBalancesQuerySchema } from '../../lib/presentation/api/report-schemas';
 
 /**
  * GET /api/reports/balances?limit=100&offset=0 (or &cursor=...) → the balances read model as an array ordered by

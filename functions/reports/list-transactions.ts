@@ -1,9 +1,14 @@
-import { getPool } from '../../lib/db/pool';
-import { httpHandler } from '../../lib/http/handler';
-import { jsonResponse, money } from '../../lib/http/json';
-import { listTransactions } from '../../lib/projections/queries';
-import { nextPageHeaders } from './paging';
-import { encodeCursor, listTransactionsQuerySchema, reportAccountNotFound, transactionsPathSchema } from './schemas';
+import { getPool } from '../../lib/platform/db/pool';
+import { httpHandler } from '../../lib/platform/http/handler';
+import { jsonResponse, money } from '../../lib/platform/http/json';
+import { listTransactions } from '../../lib/queries/read-models';
+import { nextPageHeaders } from '../../lib/presentation/api/paging';
+import {
+  encodeCursor,
+  listTransactionsQuerySchema,
+  reportAccountNotFound,
+  transactionsPathSchema,
+} from '../../lib/presentation/api/report-schemas';
 
 /**
  * GET /api/reports/transactions/{accountId}?limit=100&offset=0 (or &cursor=...) → the account's transactions, newest

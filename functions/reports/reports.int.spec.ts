@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { getConfig } from '../../lib/config/env';
-import { parseIntegrationEvent, type IntegrationEventWire } from '../../lib/contracts/integration-events';
-import { accountHistory } from '../../lib/contracts/testing';
-import { closePool, getPool, withTransaction } from '../../lib/db/pool';
-import { apiEvent, invoke, type ParsedResponse } from '../../lib/http/testing';
-import { ensureTopics } from '../../lib/kafka/topics';
+import { getConfig } from '../../lib/platform/config/env';
+import { parseIntegrationEvent, type IntegrationEventWire } from '../../lib/outbox/contracts/integration-events';
+import { accountHistory } from '../../lib/outbox/contracts/testing';
+import { closePool, getPool, withTransaction } from '../../lib/platform/db/pool';
+import { apiEvent, invoke, type ParsedResponse } from '../../lib/platform/http/testing';
+import { ensureTopics } from '../../lib/platform/kafka/topics';
 import { applyEvents } from '../../lib/projections/store';
 import { handler as listBalances } from './list-balances';
 import { handler as listTransactions } from './list-transactions';

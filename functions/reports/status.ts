@@ -1,6 +1,6 @@
-import { httpHandler } from '../../lib/http/handler';
-import { jsonResponse } from '../../lib/http/json';
-import { loadSystemStatus } from '../../lib/operations/system-status';
+import { httpHandler } from '../../lib/platform/http/handler';
+import { jsonResponse } from '../../lib/platform/http/json';
+import { loadSystemStatus } from '../../lib/queries/system-status';
 
 /**
  * GET /api/reports/status → relay checkpoint vs event-store head, consumer lag per partition of the projector's

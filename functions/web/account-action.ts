@@ -1,16 +1,23 @@
-import { deposit, transfer, withdraw } from '../../lib/accounts/service';
-import { depositBodySchema, transferBodySchema, withdrawBodySchema } from '../../lib/api/request-schemas';
-import { requestFingerprint } from '../../lib/http/idempotency';
-import { nudgeRelay } from '../../lib/relay/nudge';
-import { loadAccount, parseAccountId, renderAccountPage } from '../../lib/web/account-loader';
-import { commandFormErrors } from '../../lib/web/command-errors';
-import { checkForm, pickValues, type FieldErrors } from '../../lib/web/forms';
-import { htmlResponse, parseForm, redirect, webHandler } from '../../lib/web/http';
-import { errorPage } from '../../lib/web/layout';
-import { ACTION_FIELDS, type AccountAction } from '../../lib/web/pages/account';
-import { badForm, csrfValid, forbiddenForm, formSession, notFound, postedIdempotencyKey } from '../../lib/web/session';
+import { deposit, transfer, withdraw } from '../../lib/commands/accounts/service';
+import { depositBodySchema, transferBodySchema, withdrawBodySchema } from '../../lib/presentation/api/account-schemas';
+import { requestFingerprint } from '../../lib/platform/http/idempotency';
+import { nudgeRelay } from '../../lib/outbox/relay/nudge';
+import { loadAccount, parseAccountId, renderAccountPage } from '../../lib/presentation/web/account-loader';
+import { commandFormErrors } from '../../lib/presentation/web/command-errors';
+import { checkForm, pickValues, type FieldErrors } from '../../lib/presentation/web/forms';
+import { htmlResponse, parseForm, redirect, webHandler } from '../../lib/presentation/web/http';
+import { errorPage } from '../../lib/presentation/web/layout';
+import { ACTION_FIELDS, type AccountAction } from '../../lib/presentation/web/pages/account';
+import {
+  badForm,
+  csrfValid,
+  forbiddenForm,
+  formSession,
+  notFound,
+  postedIdempotencyKey,
+} from '../../lib/presentation/web/session';
 
-// Problems (lib/http/errors.ts slugs) and the field each belongs next to.
+// Problems (lib/platform/http/errors.ts slugs) and the field each belongs next to.
 const FIELD_BY_PROBLEM: Readonly<Record<string, string>> = {
   'insufficient-funds': 'amount',
   'balance-limit': 'amount',

@@ -1,7 +1,12 @@
-import { errorPage } from '../../lib/web/layout';
-import { htmlResponse, webHandler } from '../../lib/web/http';
-import { DONE_NOTICES, loadAccount, parseAccountId, renderAccountPage } from '../../lib/web/account-loader';
-import { formSession, notFound } from '../../lib/web/session';
+import { errorPage } from '../../lib/presentation/web/layout';
+import { htmlResponse, webHandler } from '../../lib/presentation/web/http';
+import {
+  DONE_NOTICES,
+  loadAccount,
+  parseAccountId,
+  renderAccountPage,
+} from '../../lib/presentation/web/account-loader';
+import { formSession, notFound } from '../../lib/presentation/web/session';
 
 /** GET /accounts/{id}[?upTo=N][&done=deposit] → the account page: balance, forms, paginated history. */
 export const handler = webHandler(async (event) => {

@@ -1,5 +1,5 @@
-import { STYLESHEET } from '../../lib/web/styles';
-import { textAsset, type WebEvent, type WebResult } from '../../lib/web/http';
+import { STYLESHEET } from '../../lib/presentation/web/styles';
+import { textAsset, type WebEvent, type WebResult } from '../../lib/presentation/web/http';
 
 const ASSETS: Readonly<Record<string, { body: string; type: string }>> = {
   'styles.css': { body: STYLESHEET, type: 'text/css; charset=utf-8' },

@@ -1,9 +1,9 @@
-import { getPool } from '../../lib/db/pool';
-import { listBalances } from '../../lib/projections/queries';
-import { decodeBalancesCursor, encodeBalancesCursor } from '../../lib/web/cursor';
-import { htmlResponse, webHandler } from '../../lib/web/http';
-import { errorPage } from '../../lib/web/layout';
-import { balancesPage } from '../../lib/web/pages/balances';
+import { getPool } from '../../lib/platform/db/pool';
+import { listBalances } from '../../lib/queries/read-models';
+import { decodeBalancesCursor, encodeBalancesCursor } from '../../lib/presentation/web/cursor';
+import { htmlResponse, webHandler } from '../../lib/presentation/web/http';
+import { errorPage } from '../../lib/presentation/web/layout';
+import { balancesPage } from '../../lib/presentation/web/pages/balances';
 
 export const BALANCES_PAGE_SIZE = 50;
 

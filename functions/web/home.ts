@@ -1,8 +1,8 @@
-import { getPool } from '../../lib/db/pool';
-import { listBalances } from '../../lib/projections/queries';
-import { htmlResponse, webHandler } from '../../lib/web/http';
-import { errorPage } from '../../lib/web/layout';
-import { homePage } from '../../lib/web/pages/home';
+import { getPool } from '../../lib/platform/db/pool';
+import { listBalances } from '../../lib/queries/read-models';
+import { htmlResponse, webHandler } from '../../lib/presentation/web/http';
+import { errorPage } from '../../lib/presentation/web/layout';
+import { homePage } from '../../lib/presentation/web/pages/home';
 
 /** GET / → the home page: what the app does and the first accounts by name. */
 export const handler = webHandler(async () => {

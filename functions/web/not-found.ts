@@ -1,8 +1,8 @@
-import { httpHandler } from '../../lib/http/handler';
-import { HttpProblem } from '../../lib/http/problem';
-import { getHeader, requestMethod, requestPath, type HttpEvent } from '../../lib/http/request';
-import { htmlResponse } from '../../lib/web/http';
-import { notFoundPage } from '../../lib/web/layout';
+import { httpHandler } from '../../lib/platform/http/handler';
+import { HttpProblem } from '../../lib/platform/http/problem';
+import { getHeader, requestMethod, requestPath, type HttpEvent } from '../../lib/platform/http/request';
+import { htmlResponse } from '../../lib/presentation/web/http';
+import { notFoundPage } from '../../lib/presentation/web/layout';
 
 /** A browser asking for a page: GET/HEAD outside /api/, with text/html acceptable (browsers always send it). */
 export function wantsHtmlPage(event: HttpEvent): boolean {

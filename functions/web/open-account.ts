@@ -1,12 +1,12 @@
-import { openAccount } from '../../lib/accounts/service';
-import { openAccountBodySchema } from '../../lib/api/request-schemas';
-import { requestFingerprint } from '../../lib/http/idempotency';
-import { nudgeRelay } from '../../lib/relay/nudge';
-import { commandFormErrors } from '../../lib/web/command-errors';
-import { checkForm, pickValues, type FieldErrors, type FormValues } from '../../lib/web/forms';
-import { htmlResponse, parseForm, redirect, webHandler, type WebEvent } from '../../lib/web/http';
-import { errorPage } from '../../lib/web/layout';
-import { OPEN_ACCOUNT_FIELDS, openAccountPage } from '../../lib/web/pages/open-account';
+import { openAccount } from '../../lib/commands/accounts/service';
+import { openAccountBodySchema } from '../../lib/presentation/api/account-schemas';
+import { requestFingerprint } from '../../lib/platform/http/idempotency';
+import { nudgeRelay } from '../../lib/outbox/relay/nudge';
+import { commandFormErrors } from '../../lib/presentation/web/command-errors';
+import { checkForm, pickValues, type FieldErrors, type FormValues } from '../../lib/presentation/web/forms';
+import { htmlResponse, parseForm, redirect, webHandler, type WebEvent } from '../../lib/presentation/web/http';
+import { errorPage } from '../../lib/presentation/web/layout';
+import { OPEN_ACCOUNT_FIELDS, openAccountPage } from '../../lib/presentation/web/pages/open-account';
 import {
   badForm,
   csrfValid,
@@ -15,7 +15,7 @@ import {
   newIdempotencyKey,
   notFound,
   postedIdempotencyKey,
-} from '../../lib/web/session';
+} from '../../lib/presentation/web/session';
 
 const PAGE = '/accounts/new';
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { html } from '../../lib/web/html';
-import { lowerCaseHeaders, type WebEvent, type WebResult } from '../../lib/web/http';
+import { html } from '../../lib/presentation/web/html';
+import { lowerCaseHeaders, type WebEvent, type WebResult } from '../../lib/presentation/web/http';
 
 /**
  * GET /swagger → Swagger UI for /openapi.json; GET /swagger/{file+} → its assets, read from the swagger-ui-dist

@@ -1,10 +1,10 @@
-import { getPool } from '../../lib/db/pool';
-import { listTransactions } from '../../lib/projections/queries';
-import { loadAccount, parseAccountId } from '../../lib/web/account-loader';
-import { htmlResponse, webHandler } from '../../lib/web/http';
-import { errorPage } from '../../lib/web/layout';
-import { transactionsPage } from '../../lib/web/pages/transactions';
-import { notFound } from '../../lib/web/session';
+import { getPool } from '../../lib/platform/db/pool';
+import { listTransactions } from '../../lib/queries/read-models';
+import { loadAccount, parseAccountId } from '../../lib/presentation/web/account-loader';
+import { htmlResponse, webHandler } from '../../lib/presentation/web/http';
+import { errorPage } from '../../lib/presentation/web/layout';
+import { transactionsPage } from '../../lib/presentation/web/pages/transactions';
+import { notFound } from '../../lib/presentation/web/session';
 
 export const TRANSACTIONS_PAGE_SIZE = 50;
 

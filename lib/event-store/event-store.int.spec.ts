@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { createPool, withTransaction } from '../db/pool';
-import { afterDatabaseClockPasses } from '../db/testing';
+import { createPool, withTransaction } from '../platform/db/pool';
+import { afterDatabaseClockPasses } from '../platform/db/testing';
 import {
   ConcurrencyConflictError,
   DuplicateEventIdError,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { assertInTransaction, type Tx } from '../db/pool';
+import { assertInTransaction, type Tx } from '../platform/db/pool';
 
 // First key of the two-integer advisory lock form: a namespace of our own, apart from single-bigint lock users.
 const STREAM_LOCK_NAMESPACE = 0x45_53_4c_4b; // 'ESLK'

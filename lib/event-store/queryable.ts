@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { assertInTransaction } from '../db/pool';
+import { assertInTransaction } from '../platform/db/pool';
 import type { Queryable } from './types';
 
 function isClient(db: Queryable): db is PoolClient {

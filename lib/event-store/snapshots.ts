@@ -1,4 +1,4 @@
-import { assertInTransaction, type Tx } from '../db/pool';
+import { assertInTransaction, type Tx } from '../platform/db/pool';
 import type { JsonObject, Queryable, Snapshot } from './types';
 
 const READ_SNAPSHOT = {

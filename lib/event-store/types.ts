@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { Tx } from '../db/pool';
+import type { Tx } from '../platform/db/pool';
 
 /** Anything that can run one statement: a pool (its own implicit transaction) or a client. */
 export type Queryable = Pool | PoolClient;

@@ -1,4 +1,4 @@
-import type { IntegrationEvent } from '../contracts/integration-events';
+import type { IntegrationEvent } from '../outbox/contracts/integration-events';
 
 /**
  * Pure read-model logic: what each integration event does to the balances and transactions read models, and in

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { parseIntegrationEvent, type IntegrationEvent } from '../contracts/integration-events';
-import { accountHistory } from '../contracts/testing';
+import { parseIntegrationEvent, type IntegrationEvent } from '../outbox/contracts/integration-events';
+import { accountHistory } from '../outbox/contracts/testing';
 import { applyToBalance, planAccount, toTransactionRow, type BalanceRow, type Candidate } from './apply';
 
 function parsed(wire: unknown): IntegrationEvent {

@@ -1,7 +1,7 @@
 import type { IHeaders, Kafka, Producer } from 'kafkajs';
-import { DLQ_HEADER } from '../kafka/headers';
-import type { DecodedKafkaRecord } from '../kafka/lambda-event';
-import { ACKS_ALL, createIdempotentProducer } from '../kafka/producer';
+import { DLQ_HEADER } from '../platform/kafka/headers';
+import type { DecodedKafkaRecord } from '../platform/kafka/lambda-event';
+import { ACKS_ALL, createIdempotentProducer } from '../platform/kafka/producer';
 
 export interface DeadLetter {
   record: DecodedKafkaRecord;

@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
-import { decodeIntegrationEvent } from '../contracts/integration-events';
-import { withTransaction } from '../db/pool';
-import type { BatchItemFailure, DecodedKafkaRecord, KafkaBatchResponse } from '../kafka/lambda-event';
-import { logger } from '../observability/logger';
+import { decodeIntegrationEvent } from '../outbox/contracts/integration-events';
+import { withTransaction } from '../platform/db/pool';
+import type { BatchItemFailure, DecodedKafkaRecord, KafkaBatchResponse } from '../platform/kafka/lambda-event';
+import { logger } from '../platform/observability/logger';
 import type { DeadLetter, DeadLetterSink } from './dead-letter';
 import { applyEvents, type ApplySummary, type IncomingEvent } from './store';
 

@@ -1,9 +1,9 @@
 import type { Pool } from 'pg';
-import { parseIntegrationEvent, type IntegrationEventWire } from '../contracts/integration-events';
-import { accountHistory } from '../contracts/testing';
-import { withTransaction } from '../db/pool';
-import { moveTestMoney, openTestAccount } from '../relay/testing';
-import { listBalances, listTransactions } from './queries';
+import { parseIntegrationEvent, type IntegrationEventWire } from '../outbox/contracts/integration-events';
+import { accountHistory } from '../outbox/contracts/testing';
+import { withTransaction } from '../platform/db/pool';
+import { moveTestMoney, openTestAccount } from '../outbox/relay/testing';
+import { listBalances, listTransactions } from '../queries/read-models';
 import { rebuildReadModels, type RebuildProgress } from './rebuild';
 import { applyEvents } from './store';
 import { ident } from './tables';

@@ -1,9 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
-import { parseIntegrationEvent } from '../contracts/integration-events';
-import { mapToIntegrationEvent, MappingError, type AccountFacts } from '../contracts/mapper';
-import { withTransaction } from '../db/pool';
+import { parseIntegrationEvent } from '../outbox/contracts/integration-events';
+import { mapToIntegrationEvent, MappingError, type AccountFacts } from '../outbox/contracts/mapper';
+import { withTransaction } from '../platform/db/pool';
 import { readAll, readStream, START_CHECKPOINT, type Checkpoint, type StoredEvent } from '../event-store';
-import { logger } from '../observability/logger';
+import { logger } from '../platform/observability/logger';
 import { applyEvents, type IncomingEvent } from './store';
 import { ident, PROJECTION_TABLES, READ_MODEL_SCHEMA } from './tables';
 

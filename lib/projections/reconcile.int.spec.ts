@@ -1,10 +1,10 @@
 import type { Pool } from 'pg';
-import { mapToIntegrationEvent, type AccountFacts } from '../contracts/mapper';
-import { parseIntegrationEvent } from '../contracts/integration-events';
-import { withTransaction } from '../db/pool';
+import { mapToIntegrationEvent, type AccountFacts } from '../outbox/contracts/mapper';
+import { parseIntegrationEvent } from '../outbox/contracts/integration-events';
+import { withTransaction } from '../platform/db/pool';
 import { appendToStream, readStream } from '../event-store';
-import { moveTestMoney, openTestAccount } from '../relay/testing';
-import { listBalances, listTransactions } from './queries';
+import { moveTestMoney, openTestAccount } from '../outbox/relay/testing';
+import { listBalances, listTransactions } from '../queries/read-models';
 import { reconcileReadModels } from './reconcile';
 import { applyEvents, type IncomingEvent } from './store';
 import { ident } from './tables';

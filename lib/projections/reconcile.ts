@@ -1,9 +1,9 @@
 import type { Pool } from 'pg';
-import { parseIntegrationEvent } from '../contracts/integration-events';
-import { mapToIntegrationEvent, MappingError, type AccountFacts } from '../contracts/mapper';
-import { withTransaction } from '../db/pool';
+import { parseIntegrationEvent } from '../outbox/contracts/integration-events';
+import { mapToIntegrationEvent, MappingError, type AccountFacts } from '../outbox/contracts/mapper';
+import { withTransaction } from '../platform/db/pool';
 import { readStream } from '../event-store';
-import { logger } from '../observability/logger';
+import { logger } from '../platform/observability/logger';
 import { applyEvents, centsFromNumeric, type IncomingEvent } from './store';
 import { READ_MODEL_SCHEMA, readModelTables } from './tables';
 

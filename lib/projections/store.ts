@@ -1,8 +1,8 @@
 import type { PoolClient } from 'pg';
-import { parseIntegrationEvent, type IntegrationEvent } from '../contracts/integration-events';
-import { fromWireAmount, toWireAmount } from '../contracts/money';
-import { assertInTransaction } from '../db/pool';
-import { logger } from '../observability/logger';
+import { parseIntegrationEvent, type IntegrationEvent } from '../outbox/contracts/integration-events';
+import { fromWireAmount, toWireAmount } from '../outbox/contracts/money';
+import { assertInTransaction } from '../platform/db/pool';
+import { logger } from '../platform/observability/logger';
 import {
   applyToBalance,
   planAccount,

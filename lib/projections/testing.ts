@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { createPool } from '../db/pool';
+import { createPool } from '../platform/db/pool';
 import { ident, PROJECTION_TABLES } from './tables';
 
 export interface ScratchReadModel {

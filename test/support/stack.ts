@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { waitUntil } from '../../local/lifecycle';
+import { waitUntil } from '../../lib/platform/wait-until';
 import { startOffline } from '../../local/offline';
 
 /** The running local stack an end-to-end test talks to. */

@@ -30,9 +30,9 @@ export async function prepareTestRun(services: ProvisionedServices, prefix: stri
   process.env.LOG_LEVEL ??= 'ERROR';
 
   // Imported after the env is set: lib reads its configuration once.
-  const { createPool } = await import('../../lib/db/pool');
-  const { migrate } = await import('../../lib/db/migrate');
-  const { ensureTopics } = await import('../../lib/kafka/topics');
+  const { createPool } = await import('../../lib/platform/db/pool');
+  const { migrate } = await import('../../lib/platform/db/migrate');
+  const { ensureTopics } = await import('../../lib/platform/kafka/topics');
   const pool = createPool({ max: 1 });
   try {
     await migrate(pool);

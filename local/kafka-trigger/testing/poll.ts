@@ -1,6 +1,6 @@
-import { waitUntil } from '../../lifecycle';
+import { waitUntil } from '../../../lib/platform/wait-until';
 
-/** `waitUntil` (local/lifecycle) with the plugin specs' argument order and defaults (30 s, every 50 ms). */
+/** `waitUntil` (lib/platform/wait-until.ts) with the plugin specs' argument order and defaults (30 s, every 50 ms). */
 export function eventually<T>(
   probe: () => Promise<T | undefined> | T | undefined,
   what: string,

@@ -1,0 +1,63 @@
+import { ConcurrencyConflictError, DomainError, IdempotencyKeyReusedError } from '../../commands/accounts/errors';
+import type { DomainErrorCode } from '../../commands/banking/errors';
+import { logger } from '../observability/logger';
+import { HttpProblem, problemResponse } from './problem';
+import { getRequestState, requestMethod, requestPath, type HttpMiddleware } from './request';
+
+const DOMAIN_STATUS: Readonly<Record<DomainErrorCode, number>> = {
+  account_not_found: 404,
+  account_already_exists: 409,
+  insufficient_funds: 422,
+  self_transfer: 422,
+  balance_limit: 422,
+  invalid_amount: 422,
+};
+
+/** Turns anything thrown into the problem a client may see; null means "unexpected": a 500 that reveals nothing. */
+export function toProblem(error: unknown): HttpProblem | null {
+  if (error instanceof HttpProblem) return error;
+  if (error instanceof DomainError) {
+    return new HttpProblem(DOMAIN_STATUS[error.code] ?? 422, {
+      type: error.code.replaceAll('_', '-'),
+      detail: error.message,
+    });
+  }
+  if (error instanceof ConcurrencyConflictError) {
+    return new HttpProblem(409, {
+      type: 'concurrency-conflict',
+      detail: 'The account was changed by concurrent requests; retry the request.',
+    });
+  }
+  if (error instanceof IdempotencyKeyReusedError) {
+    return new HttpProblem(422, {
+      type: 'idempotency-key-reused',
+      detail: 'This Idempotency-Key was already used with a different request.',
+    });
+  }
+  return null;
+}
+
+const internalError = new HttpProblem(500, {
+  type: 'internal-error',
+  detail: 'An unexpected error occurred. Quote the correlation id when reporting it.',
+});
+
+/** RFC 9457 problem+json for every error. Registered right after correlation() so its onError runs before that one's. */
+export function problemErrors(): HttpMiddleware {
+  return {
+    onError: (request) => {
+      const problem = toProblem(request.error);
+      if (!problem) {
+        logger.error('Unhandled error', {
+          error: request.error,
+          method: requestMethod(request.event),
+          path: requestPath(request.event),
+        });
+      }
+      request.response = problemResponse(problem ?? internalError, {
+        instance: requestPath(request.event),
+        correlationId: getRequestState(request.event)?.correlationId ?? 'unknown',
+      });
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { listBalancesQuerySchema, listTransactionsQuerySchema, transactionsPathSchema } from './report-schemas';
+import { balanceSchema, moneySchema } from './response-schemas';
+import { errorResponses, jsonOk } from './responses';
+
+const uuid = z.uuid();
+const instant = z.iso.datetime({ offset: true });
+const nullableInstant = instant.nullable();
+
+const nextPageHeaders = {
+  'X-Next-Cursor': { description: 'Cursor of the next page (absent on the last page)', schema: { type: 'string' } },
+  Link: { description: 'RFC 8288 link to the next page: <...>; rel="next"', schema: { type: 'string' } },
+};
+
+export const balanceRowSchema = z.object({
+  accountId: uuid,
+  accountNumber: z.string(),
+  accountName: z.string(),
+  ownerName: z.string(),
+  balance: balanceSchema,
+  lastUpdated: instant,
+  lastAppliedVersion: z.int().min(1),
+});
+
+export const transactionRowSchema = z.object({
+  transactionId: uuid,
+  accountId: uuid,
+  accountNumber: z.string(),
+  accountName: z.string(),
+  amount: moneySchema.meta({ description: 'Signed: credits > 0, debits < 0' }),
+  openingBalance: balanceSchema,
+  closingBalance: balanceSchema,
+  description: z.string(),
+  date: instant,
+  version: z.int().min(1),
+  transferId: z.string().optional(),
+});
+
+const position = z.object({ transactionId: z.string(), globalPosition: z.string() }).nullable();
+
+const partitionLagSchema = z.object({
+  partition: z.int().min(0),
+  lowWatermark: z.int().min(0),
+  highWatermark: z.int().min(0),
+  committedOffset: z.int().min(0).nullable(),
+  lag: z.int().min(0),
+});
+
+const projectionSchema = z.object({
+  name: z.enum(['balances', 'transactions']),
+  rows: z.int().min(0),
+  eventsApplied: z.int().min(0),
+  eventsInStore: z.int().min(0),
+  behind: z.int().min(0),
+  lastAppliedAt: nullableInstant,
+});
+
+export const statusSchema = z.object({
+  relay: z.object({
+    name: z.string(),
+    checkpoint: position,
+    head: position,
+    pendingEvents: z.int().min(0),
+    eventsRelayed: z.int().min(0),
+    lastRelayAt: nullableInstant,
+    upToDate: z.boolean(),
+  }),
+  kafka: z.object({
+    topic: z.string(),
+    consumerGroup: z.string(),
+    available: z.boolean(),
+    partitions: z.array(partitionLagSchema).optional(),
+    totalLag: z.int().min(0).optional(),
+    error: z.string().optional(),
+  }),
+  projections: z.array(projectionSchema),
+  projector: z.object({
+    accountsTracked: z.int().min(0),
+    parkedEvents: z.int().min(0),
+    oldestParkedAt: nullableInstant,
+    lastRebuild: z.object({ rebuiltAt: instant, events: z.int().min(0), durationMs: z.number().min(0) }).nullable(),
+  }),
+  deadLetter: z.object({ topic: z.string(), count: z.int().min(0).nullable() }),
+});
+
+/** The query API (functions/reports), with the query/path schemas its handlers validate with. */
+export function reportRoutes(): RouteConfig[] {
+  return [
+    {
+      method: 'get',
+      path: '/api/reports/balances',
+      operationId: 'listBalances',
+      tags: ['Reports'],
+      summary: 'Balances of all accounts, ordered by account name',
+      description: "Pages by `offset` or by `cursor` (from the previous page's X-Next-Cursor), not both.",
+      request: { query: listBalancesQuerySchema },
+      responses: {
+        200: jsonOk('A page of balances', z.array(balanceRowSchema), nextPageHeaders),
+        ...errorResponses([400, 500]),
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/reports/transactions/{accountId}',
+      operationId: 'listTransactions',
+      tags: ['Reports'],
+      summary: "An account's transactions, newest first",
+      description:
+        'closingBalance = openingBalance + amount; each row opens with the closing balance of the one before.',
+      request: { params: transactionsPathSchema, query: listTransactionsQuerySchema },
+      responses: {
+        200: jsonOk('A page of transactions', z.array(transactionRowSchema), nextPageHeaders),
+        ...errorResponses([400, 404, 500]),
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/reports/status',
+      operationId: 'reportStatus',
+      tags: ['Operations'],
+      summary: 'Pipeline status: relay lag, consumer lag per partition, projection progress, dead letters',
+      responses: {
+        200: jsonOk('Status (Kafka being unreachable is reported in the body)', statusSchema),
+        ...errorResponses([500]),
+      },
+    },
+  ];
+}

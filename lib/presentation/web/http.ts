@@ -1,0 +1,123 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { correlationIdFrom } from '../../platform/http/correlation';
+import { logger, withLogContext } from '../../platform/observability/logger';
+import type { SafeHtml } from './html';
+
+export type WebEvent = APIGatewayProxyEventV2;
+export type WebResult = APIGatewayProxyStructuredResultV2;
+
+/** Pages run no script of their own; styles come from /assets. Swagger UI gets its own, looser policy. */
+export const PAGE_CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+  'x-frame-options': 'DENY',
+} as const;
+
+export function lowerCaseHeaders(event: Pick<WebEvent, 'headers'>): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+  return headers;
+}
+
+/** Cookies of a payload-v2 event (API Gateway moves them to `cookies`; a raw Cookie header is read as well). */
+export function readCookies(event: Pick<WebEvent, 'cookies' | 'headers'>): Map<string, string> {
+  const pairs = [...(event.cookies ?? [])];
+  const header = lowerCaseHeaders(event).cookie;
+  if (header) pairs.push(...header.split(';'));
+  const cookies = new Map<string, string>();
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) continue;
+    const name = pair.slice(0, at).trim();
+    if (!cookies.has(name)) cookies.set(name, pair.slice(at + 1).trim());
+  }
+  return cookies;
+}
+
+export function isSecureRequest(event: Pick<WebEvent, 'headers'>): boolean {
+  const proto = lowerCaseHeaders(event)['x-forwarded-proto'];
+  return proto ? proto.split(',')[0]?.trim() === 'https' : process.env.IS_OFFLINE !== 'true';
+}
+
+export function htmlResponse(
+  statusCode: number,
+  page: SafeHtml,
+  options: { cookies?: string[]; headers?: Record<string, string> } = {},
+): WebResult {
+  return {
+    statusCode,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-security-policy': PAGE_CSP,
+      ...SECURITY_HEADERS,
+      ...options.headers,
+    },
+    ...(options.cookies?.length ? { cookies: options.cookies } : {}),
+    body: page.value,
+  };
+}
+
+/** Post/redirect/get: 303 so that the browser follows with a GET. */
+export function redirect(location: string, cookies: string[] = []): WebResult {
+  return {
+    statusCode: 303,
+    headers: { location, 'cache-control': 'no-store', ...SECURITY_HEADERS },
+    ...(cookies.length ? { cookies } : {}),
+    body: '',
+  };
+}
+
+export function textAsset(body: string, contentType: string, cacheSeconds = 300): WebResult {
+  return {
+    statusCode: 200,
+    headers: {
+      'content-type': contentType,
+      'cache-control': `public, max-age=${cacheSeconds}`,
+      ...SECURITY_HEADERS,
+    },
+    body,
+  };
+}
+
+export const MAX_FORM_BYTES = 16 * 1024;
+
+export type FormParse = { ok: true; fields: Map<string, string> } | { ok: false; status: 413 | 415; reason: string };
+
+/** An application/x-www-form-urlencoded body (first value of each name), bounded in size. */
+export function parseForm(event: Pick<WebEvent, 'body' | 'isBase64Encoded' | 'headers'>): FormParse {
+  const contentType = (lowerCaseHeaders(event)['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (contentType !== 'application/x-www-form-urlencoded') {
+    return { ok: false, status: 415, reason: 'Forms must be sent as application/x-www-form-urlencoded' };
+  }
+  const rawBody = event.body ?? '';
+  const body = event.isBase64Encoded ? Buffer.from(rawBody, 'base64') : Buffer.from(rawBody, 'utf8');
+  if (body.length > MAX_FORM_BYTES) return { ok: false, status: 413, reason: 'The form is too large' };
+  const fields = new Map<string, string>();
+  for (const [name, value] of new URLSearchParams(body.toString('utf8'))) {
+    if (!fields.has(name)) fields.set(name, value);
+  }
+  return { ok: true, fields };
+}
+
+/** Runs a page handler; anything unexpected is logged and answered with a plain error page, never a stack. */
+export function webHandler(
+  render: (event: WebEvent, correlationId: string) => Promise<WebResult>,
+  errorPage: (correlationId: string) => SafeHtml,
+): (event: WebEvent) => Promise<WebResult> {
+  return (event) => {
+    const correlationId = correlationIdFrom(event);
+    return withLogContext({ correlationId }, async () => {
+      try {
+        const result = await render(event, correlationId);
+        return { ...result, headers: { ...result.headers, 'x-correlation-id': correlationId } };
+      } catch (error) {
+        logger.error('Page failed', { error: error as Error, path: event.rawPath });
+        return htmlResponse(500, errorPage(correlationId), { headers: { 'x-correlation-id': correlationId } });
+      }
+    });
+  };
+}

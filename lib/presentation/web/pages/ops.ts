@@ -1,0 +1,175 @@
+import { formatCount, formatDuration, timeElement } from '../format';
+import { html, type SafeHtml } from '../html';
+import { layout } from '../layout';
+import type { SystemStatus } from '../../../queries/system-status';
+
+function statusBadge(ok: boolean, good: string, bad: string, warn = false): SafeHtml {
+  return html`<span class="badge ${ok ? 'ok' : warn ? 'warn' : 'bad'}">${ok ? good : bad}</span>`;
+}
+
+function when(value: Date | null): SafeHtml | string {
+  return value ? timeElement(value) : '—';
+}
+
+function position(value: { transactionId: string; globalPosition: string } | null): SafeHtml | string {
+  return value
+    ? html`<span class="mono">#${formatCount(value.globalPosition)}</span>
+        <span class="muted">(tx ${value.transactionId})</span>`
+    : '—';
+}
+
+export function opsPage(status: SystemStatus): SafeHtml {
+  const { relay, projector, kafka } = status;
+  const behind = Math.max(0, ...projector.projections.map((p) => p.behind));
+  const consumerLag = kafka.available ? kafka.consumer.totalLag : undefined;
+  const deadLetters = kafka.available ? kafka.deadLetters : undefined;
+  return layout({
+    title: 'Operations',
+    section: 'ops',
+    notice: kafka.available
+      ? undefined
+      : {
+          kind: 'error',
+          message: html`Kafka is not reachable: ${kafka.error}. Commands still succeed; events wait in the event store.`,
+        },
+    body: html`<h1>Operations</h1>
+      <p class="lead">
+        The event pipeline: event store → relay → Kafka topic <span class="mono">${status.topic}</span> → projector
+        (group <span class="mono">${status.consumerGroup}</span>) → read models. As of
+        ${timeElement(status.generatedAt)} · <a href="/ops">Refresh</a> · <a href="/api/reports/status">JSON</a>
+      </p>
+      <div class="grid stats">
+        <section class="card" aria-labelledby="relay-lag">
+          <h2 id="relay-lag">Relay lag</h2>
+          <div class="stat">${formatCount(relay.pendingEvents)}</div>
+          <p class="muted">events committed, not yet on Kafka</p>
+          ${statusBadge(relay.pendingEvents === 0, 'Up to date', 'Behind', true)}
+        </section>
+        <section class="card" aria-labelledby="consumer-lag">
+          <h2 id="consumer-lag">Consumer lag</h2>
+          <div class="stat">${consumerLag === undefined ? '—' : formatCount(consumerLag)}</div>
+          <p class="muted">messages not yet processed by the projector</p>
+          ${consumerLag === undefined ? statusBadge(false, '', 'Unknown') : statusBadge(consumerLag === 0, 'Caught up', 'Behind', true)}
+        </section>
+        <section class="card" aria-labelledby="dead-letters">
+          <h2 id="dead-letters">Dead letters</h2>
+          <div class="stat">${deadLetters === undefined ? '—' : formatCount(deadLetters)}</div>
+          <p class="muted">messages in <span class="mono">${status.deadLetterTopic}</span></p>
+          ${deadLetters === undefined ? statusBadge(false, '', 'Unknown') : statusBadge(deadLetters === 0, 'None', 'Needs attention')}
+        </section>
+        <section class="card" aria-labelledby="projection-lag">
+          <h2 id="projection-lag">Projections</h2>
+          <div class="stat">${formatCount(behind)}</div>
+          <p class="muted">account events not yet in the read models</p>
+          ${statusBadge(behind === 0, 'Up to date', 'Behind', true)}
+        </section>
+      </div>
+
+      <section class="card" aria-labelledby="relay-title">
+        <h2 id="relay-title">Relay</h2>
+        <dl class="facts">
+          <dt>Checkpoint</dt>
+          <dd>${position(relay.checkpoint)}</dd>
+          <dt>Event store head</dt>
+          <dd>${position(relay.head)}</dd>
+          <dt>Pending events</dt>
+          <dd>${formatCount(relay.pendingEvents)}</dd>
+          <dt>Events relayed</dt>
+          <dd>${formatCount(relay.eventsRelayed)}</dd>
+          <dt>Last pass</dt>
+          <dd>${when(relay.lastRelayAt)}</dd>
+        </dl>
+      </section>
+
+      <section class="card" aria-labelledby="partitions-title">
+        <h2 id="partitions-title">Consumer lag per partition</h2>
+        ${
+          kafka.available
+            ? kafka.consumer.partitions.length === 0
+              ? html`<p class="muted">The topic has no partitions yet.</p>`
+              : html`<div class="table-wrap">
+                  <table>
+                    <caption>
+                      Topic ${status.topic}, group ${status.consumerGroup}
+                    </caption>
+                    <thead>
+                      <tr>
+                        <th scope="col" class="num">Partition</th>
+                        <th scope="col" class="num">Low watermark</th>
+                        <th scope="col" class="num">High watermark</th>
+                        <th scope="col" class="num">Committed offset</th>
+                        <th scope="col" class="num">Lag</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      ${kafka.consumer.partitions.map(
+                        (p) =>
+                          html`<tr>
+                            <td class="num">${p.partition}</td>
+                            <td class="num">${formatCount(p.lowWatermark)}</td>
+                            <td class="num">${formatCount(p.highWatermark)}</td>
+                            <td class="num">${p.committedOffset === null ? '—' : formatCount(p.committedOffset)}</td>
+                            <td class="num">
+                              ${p.lag === 0 ? formatCount(0) : html`<strong>${formatCount(p.lag)}</strong>`}
+                            </td>
+                          </tr>`,
+                      )}
+                    </tbody>
+                  </table>
+                </div>`
+            : html`<p class="muted">Unavailable while Kafka is not reachable.</p>`
+        }
+      </section>
+
+      <section class="card" aria-labelledby="projections-title">
+        <h2 id="projections-title">Projection progress</h2>
+        <div class="table-wrap">
+          <table>
+            <caption>
+              Read models compared with the event store
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Read model</th>
+                <th scope="col" class="num">Rows</th>
+                <th scope="col" class="num">Events applied</th>
+                <th scope="col" class="num">Events in store</th>
+                <th scope="col" class="num">Behind</th>
+                <th scope="col">Last applied</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${projector.projections.map(
+                (p) =>
+                  html`<tr>
+                    <td>${p.name}</td>
+                    <td class="num">${formatCount(p.rows)}</td>
+                    <td class="num">${formatCount(p.eventsApplied)}</td>
+                    <td class="num">${formatCount(p.eventsInStore)}</td>
+                    <td class="num">${formatCount(p.behind)}</td>
+                    <td>${when(p.lastAppliedAt)}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>
+        </div>
+        <dl class="facts">
+          <dt>Accounts tracked</dt>
+          <dd>${formatCount(projector.accountsTracked)}</dd>
+          <dt>Parked events</dt>
+          <dd>
+            ${formatCount(projector.parkedEvents)}${projector.oldestParkedAt ? html` <span class="muted">(oldest since ${timeElement(projector.oldestParkedAt)})</span>` : ''}
+          </dd>
+          <dt>Last rebuild</dt>
+          <dd>
+            ${
+              projector.lastRebuild
+                ? html`${timeElement(projector.lastRebuild.rebuiltAt)}: ${formatCount(projector.lastRebuild.events)}
+                  events in ${formatDuration(projector.lastRebuild.durationMs)}`
+                : 'never'
+            }
+          </dd>
+        </dl>
+      </section>`,
+  });
+}

@@ -1,0 +1,158 @@
+import { accountPage } from './account';
+import { balancesPage } from './balances';
+import { openAccountPage } from './open-account';
+import { opsPage } from './ops';
+import { transactionsPage } from './transactions';
+import { emptyForm } from '../widgets';
+import type { SystemStatus } from '../../../queries/system-status';
+
+const XSS = '<script>alert(1)</script>';
+const account = {
+  id: '0b9f6f0e-7c39-4a57-9a53-0f3d6d2f4c11',
+  accountNumber: 'ACC-1',
+  accountName: `Savings ${XSS}`,
+  ownerName: XSS,
+  balance: 123456789,
+  version: 3,
+  isActive: true,
+};
+
+function accountHtml(overrides: Partial<Parameters<typeof accountPage>[0]> = {}): string {
+  return accountPage({
+    account,
+    history: [
+      {
+        id: 'e1',
+        type: 'AccountCreated',
+        version: 1,
+        timestamp: new Date('2026-11-27T09:12:00Z'),
+        data: { initialBalance: 100000, description: XSS },
+      },
+      {
+        id: 'e2',
+        type: 'MoneyWithdrawn',
+        version: 2,
+        timestamp: new Date('2026-11-27T09:13:00Z'),
+        data: {
+          amount: 2550,
+          description: 'Transfer to ACC-2',
+          transferId: 't',
+          counterpartyAccountId: 'a2',
+          counterpartyAccountNumber: 'ACC-2',
+        },
+      },
+    ],
+    historyPager: { next: '/accounts/x?upTo=1', nextLabel: 'Older →' },
+    forms: {
+      deposit: emptyForm,
+      withdraw: { values: { amount: `1"><b>` }, errors: { amount: ['Insufficient funds in account ACC-1'] } },
+      transfer: emptyForm,
+    },
+    idempotencyKeys: { deposit: 'k1', withdraw: 'k2', transfer: 'k3' },
+    transferChoices: [{ value: 'a2', label: `ACC-2 — ${XSS}` }],
+    csrfToken: 'tok"en',
+    ...overrides,
+  }).value;
+}
+
+describe('pages escape every user string', () => {
+  it('given an owner name with a script tag when the account page renders then it is text, never markup', () => {
+    const out = accountHtml();
+    expect(out).not.toContain('<script>');
+    expect(out).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(out).toContain('value="1&quot;&gt;&lt;b&gt;"');
+    expect(out).toContain('value="tok&quot;en"');
+  });
+
+  it('given an account when rendered then amounts have 2 decimals and thousands separators, dates are UTC', () => {
+    const out = accountHtml();
+    expect(out).toContain('<div class="amount" id="balance">1,234,567.89</div>');
+    expect(out).toContain('+1,000.00');
+    expect(out).toContain('-25.50');
+    expect(out).toContain('2026-11-27 09:12 UTC');
+  });
+
+  it('given a refused withdrawal when rendered then the message is next to its field and the field is marked invalid', () => {
+    const out = accountHtml();
+    expect(out).toMatch(
+      /id="withdraw-amount"[^>]*aria-invalid="true"[^>]*aria-describedby="[^"]*withdraw-amount-error/,
+    );
+    expect(out).toContain(
+      '<span class="field-error" id="withdraw-amount-error">Insufficient funds in account ACC-1</span>',
+    );
+  });
+
+  it('given history entries when rendered then each carries its event-type badge', () => {
+    const out = accountHtml();
+    expect(out).toContain('<span class="badge created" title="AccountCreated">Account created</span>');
+    expect(out).toContain('<span class="badge withdrawn" title="MoneyWithdrawn">Transfer out</span>');
+  });
+
+  it('given the other pages when rendered with hostile names then none contains markup from the data', () => {
+    const item = {
+      accountId: account.id,
+      accountNumber: 'ACC-1',
+      accountName: XSS,
+      ownerName: XSS,
+      balance: 5,
+      lastUpdated: new Date(),
+    };
+    const pages = [
+      balancesPage({ items: [item], pager: {} }).value,
+      transactionsPage({
+        account,
+        items: [
+          {
+            transactionId: 't',
+            accountId: account.id,
+            accountNumber: 'ACC-1',
+            accountName: XSS,
+            amount: -5,
+            openingBalance: 10,
+            closingBalance: 5,
+            description: XSS,
+            date: new Date(),
+          },
+        ],
+        pager: {},
+      }).value,
+      openAccountPage({
+        form: { values: { ownerName: XSS }, errors: { accountNumber: [XSS] } },
+        csrfToken: 't',
+        idempotencyKey: 'k',
+      }).value,
+    ];
+    for (const page of pages) expect(page).not.toContain('<script>');
+  });
+
+  it('given Kafka is down when the operations page renders then it says so and still shows the relay', () => {
+    const status: SystemStatus = {
+      generatedAt: new Date('2026-11-27T09:12:00Z'),
+      relay: {
+        name: 't',
+        checkpoint: null,
+        head: { transactionId: '9', globalPosition: '1234' },
+        pendingEvents: 1234,
+        eventsRelayed: 0,
+        lastRelayAt: null,
+      },
+      projector: {
+        projections: [
+          { name: 'balances', rows: 1, eventsApplied: 1, eventsInStore: 3, behind: 2, lastAppliedAt: null },
+        ],
+        accountsTracked: 1,
+        parkedEvents: 0,
+        oldestParkedAt: null,
+        lastRebuild: null,
+      },
+      topic: 'banking-events',
+      consumerGroup: 'ledgerline-projector',
+      kafka: { available: false, error: `connect ECONNREFUSED ${XSS}` },
+      deadLetterTopic: 'banking-events-dlq',
+    };
+    const out = opsPage(status).value;
+    expect(out).toContain('Kafka is not reachable');
+    expect(out).toContain('<div class="stat">1,234</div>');
+    expect(out).not.toContain('<script>');
+  });
+});
