@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { resetConfigForTests } from '../lib/platform/config/env';
 import { closePool } from '../lib/platform/db/pool';
-import { apiEvent, invoke } from '../lib/platform/http/testing';
+import { apiEvent, invoke } from '../lib/presentation/http/testing';
 import { handler } from './health';
 
 const healthRequest = () => invoke(handler, apiEvent({ path: '/health', routeKey: 'GET /health' }));

@@ -1,6 +1,6 @@
 import { getPool } from '../lib/platform/db/pool';
-import { httpHandler } from '../lib/platform/http/handler';
-import { jsonResponse } from '../lib/platform/http/json';
+import { httpHandler } from '../lib/presentation/http/handler';
+import { jsonResponse } from '../lib/presentation/http/json';
 import { checkKafka } from '../lib/platform/kafka/health';
 import { logger } from '../lib/platform/observability/logger';
 

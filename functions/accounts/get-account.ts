@@ -1,6 +1,6 @@
 import { getAccount } from '../../lib/commands/accounts/service';
-import { httpHandler } from '../../lib/platform/http/handler';
-import { jsonResponse, money } from '../../lib/platform/http/json';
+import { httpHandler } from '../../lib/presentation/http/handler';
+import { jsonResponse, money } from '../../lib/presentation/http/json';
 import { accountNotFound, accountPathSchema, getAccountQuerySchema } from '../../lib/presentation/api/account-schemas';
 
 /** GET /api/accounts/{id}[?asOf=<ISO>|?version=N] → the account now, or as it was then (404 before it existed). */

@@ -1,6 +1,6 @@
 import { getHistory } from '../../lib/commands/accounts/service';
-import { httpHandler } from '../../lib/platform/http/handler';
-import { jsonResponse, money } from '../../lib/platform/http/json';
+import { httpHandler } from '../../lib/presentation/http/handler';
+import { jsonResponse, money } from '../../lib/presentation/http/json';
 import { accountNotFound, accountPathSchema, historyQuerySchema } from '../../lib/presentation/api/account-schemas';
 
 // Event data keys that hold cents; rendered like every other amount (2 decimals).

@@ -1,4 +1,4 @@
-import { MAX_BODY_BYTES } from '../../lib/platform/http/body';
+import { MAX_BODY_BYTES } from '../../lib/presentation/http/body';
 import {
   expectProblem,
   fieldsOf,

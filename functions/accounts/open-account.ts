@@ -1,6 +1,6 @@
 import { openAccount } from '../../lib/commands/accounts/service';
-import { commandResponse } from '../../lib/platform/http/command';
-import { httpHandler } from '../../lib/platform/http/handler';
+import { commandResponse } from '../../lib/presentation/http/command';
+import { httpHandler } from '../../lib/presentation/http/handler';
 import { nudgeRelay } from '../../lib/outbox/relay/nudge';
 import { openAccountBodySchema } from '../../lib/presentation/api/account-schemas';
 

@@ -10,8 +10,8 @@ import { handler as getHistory } from './get-history';
 import { handler as openAccount } from './open-account';
 import { handler as transfer } from './transfer';
 import { handler as withdraw } from './withdraw';
-import { apiEvent, invoke } from '../../lib/platform/http/testing';
-import { fieldErrors } from '../../lib/platform/http/validation';
+import { apiEvent, invoke } from '../../lib/presentation/http/testing';
+import { fieldErrors } from '../../lib/presentation/http/validation';
 import {
   depositBodySchema,
   getAccountQuerySchema,

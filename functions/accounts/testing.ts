@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { closePool } from '../../lib/platform/db/pool';
-import { apiEvent, invoke, type ParsedResponse } from '../../lib/platform/http/testing';
+import { apiEvent, invoke, type ParsedResponse } from '../../lib/presentation/http/testing';
 import { createRelay } from '../../lib/outbox/relay';
 import { resetNudgeForTests, settleNudge } from '../../lib/outbox/relay/nudge';
 import { handler as deposit } from './deposit';

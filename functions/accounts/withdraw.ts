@@ -1,7 +1,7 @@
 import { withdraw } from '../../lib/commands/accounts/service';
-import { commandResponse } from '../../lib/platform/http/command';
-import { httpHandler } from '../../lib/platform/http/handler';
-import { money } from '../../lib/platform/http/json';
+import { commandResponse } from '../../lib/presentation/http/command';
+import { httpHandler } from '../../lib/presentation/http/handler';
+import { money } from '../../lib/presentation/http/json';
 import { nudgeRelay } from '../../lib/outbox/relay/nudge';
 import { accountNotFound, accountPathSchema, withdrawBodySchema } from '../../lib/presentation/api/account-schemas';
 

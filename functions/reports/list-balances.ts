@@ -1,6 +1,6 @@
 import { getPool } from '../../lib/platform/db/pool';
-import { httpHandler } from '../../lib/platform/http/handler';
-import { jsonResponse, money } from '../../lib/platform/http/json';
+import { httpHandler } from '../../lib/presentation/http/handler';
+import { jsonResponse, money } from '../../lib/presentation/http/json';
 import { listBalances } from '../../lib/queries/read-models';
 import { nextPageHeaders } from '../../lib/presentation/api/paging';
 import { encodeCursor, listBalancesQuerySchema } from '../../lib/presentation/api/report-schemas';

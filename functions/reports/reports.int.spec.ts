@@ -3,7 +3,7 @@ import { getConfig } from '../../lib/platform/config/env';
 import { parseIntegrationEvent, type IntegrationEventWire } from '../../lib/outbox/contracts/integration-events';
 import { accountHistory } from '../../lib/outbox/contracts/testing';
 import { closePool, getPool, withTransaction } from '../../lib/platform/db/pool';
-import { apiEvent, invoke, type ParsedResponse } from '../../lib/platform/http/testing';
+import { apiEvent, invoke, type ParsedResponse } from '../../lib/presentation/http/testing';
 import { ensureTopics } from '../../lib/platform/kafka/topics';
 import { applyEvents } from '../../lib/projections/store';
 import { handler as listBalances } from './list-balances';

@@ -1,5 +1,5 @@
-import { httpHandler } from '../../lib/platform/http/handler';
-import { jsonResponse } from '../../lib/platform/http/json';
+import { httpHandler } from '../../lib/presentation/http/handler';
+import { jsonResponse } from '../../lib/presentation/http/json';
 import { loadSystemStatus } from '../../lib/queries/system-status';
 
 /**

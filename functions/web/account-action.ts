@@ -1,6 +1,6 @@
 import { deposit, transfer, withdraw } from '../../lib/commands/accounts/service';
 import { depositBodySchema, transferBodySchema, withdrawBodySchema } from '../../lib/presentation/api/account-schemas';
-import { requestFingerprint } from '../../lib/platform/http/idempotency';
+import { requestFingerprint } from '../../lib/presentation/http/idempotency';
 import { nudgeRelay } from '../../lib/outbox/relay/nudge';
 import { loadAccount, parseAccountId, renderAccountPage } from '../../lib/presentation/web/account-loader';
 import { commandFormErrors } from '../../lib/presentation/web/command-errors';
@@ -17,7 +17,7 @@ import {
   postedIdempotencyKey,
 } from '../../lib/presentation/web/session';
 
-// Problems (lib/platform/http/errors.ts slugs) and the field each belongs next to.
+// Problems (lib/presentation/http/errors.ts slugs) and the field each belongs next to.
 const FIELD_BY_PROBLEM: Readonly<Record<string, string>> = {
   'insufficient-funds': 'amount',
   'balance-limit': 'amount',

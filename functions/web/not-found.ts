@@ -1,6 +1,6 @@
-import { httpHandler } from '../../lib/platform/http/handler';
-import { HttpProblem } from '../../lib/platform/http/problem';
-import { getHeader, requestMethod, requestPath, type HttpEvent } from '../../lib/platform/http/request';
+import { httpHandler } from '../../lib/presentation/http/handler';
+import { HttpProblem } from '../../lib/presentation/http/problem';
+import { getHeader, requestMethod, requestPath, type HttpEvent } from '../../lib/presentation/http/request';
 import { htmlResponse } from '../../lib/presentation/web/http';
 import { notFoundPage } from '../../lib/presentation/web/layout';
 

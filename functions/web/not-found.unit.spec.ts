@@ -1,4 +1,4 @@
-import { apiEvent, invoke } from '../../lib/platform/http/testing';
+import { apiEvent, invoke } from '../../lib/presentation/http/testing';
 import { handler } from './not-found';
 
 describe('catch-all route', () => {

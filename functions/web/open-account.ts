@@ -1,6 +1,6 @@
 import { openAccount } from '../../lib/commands/accounts/service';
 import { openAccountBodySchema } from '../../lib/presentation/api/account-schemas';
-import { requestFingerprint } from '../../lib/platform/http/idempotency';
+import { requestFingerprint } from '../../lib/presentation/http/idempotency';
 import { nudgeRelay } from '../../lib/outbox/relay/nudge';
 import { commandFormErrors } from '../../lib/presentation/web/command-errors';
 import { checkForm, pickValues, type FieldErrors, type FormValues } from '../../lib/presentation/web/forms';

@@ -12,7 +12,7 @@ import {
   ownerNameSchema,
 } from '../../commands/banking/money';
 import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT } from '../../commands/accounts/types';
-import { HttpProblem } from '../../platform/http/problem';
+import { HttpProblem } from '../http/problem';
 
 export { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT };
 

@@ -1,4 +1,4 @@
-import type { HttpEvent } from '../../platform/http/request';
+import type { HttpEvent } from '../http/request';
 
 /**
  * Headers announcing the next page: `X-Next-Cursor` and an RFC 8288 `Link: <...>; rel="next"` built from the

@@ -3,7 +3,7 @@
  * can re-use them.
  */
 import { z } from 'zod';
-import { HttpProblem } from '../../platform/http/problem';
+import { HttpProblem } from '../http/problem';
 
 export const DEFAULT_REPORT_LIMIT = 100;
 export const MAX_REPORT_LIMIT = 1000;

@@ -1,6 +1,6 @@
 /**
  * What the API answers, as zod schemas for the OpenAPI document. Amounts are JSON numbers written with exactly 2
- * decimals (lib/platform/http/json.ts); ids are uuids; instants are ISO 8601 strings in UTC.
+ * decimals (lib/presentation/http/json.ts); ids are uuids; instants are ISO 8601 strings in UTC.
  */
 import { z } from 'zod';
 import { ACCOUNT_EVENT_TYPES } from '../../commands/banking/events';
@@ -24,7 +24,7 @@ export const fieldErrorSchema = z.object({
   message: z.string(),
 });
 
-/** RFC 9457 problem details, as lib/platform/http/problem.ts writes them. */
+/** RFC 9457 problem details, as lib/presentation/http/problem.ts writes them. */
 export const problemSchema = z
   .object({
     type: z

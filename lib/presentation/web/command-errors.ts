@@ -1,9 +1,9 @@
-import { toProblem } from '../../platform/http/errors';
-import { PROBLEM_TYPE_BASE } from '../../platform/http/problem';
+import { toProblem } from '../http/errors';
+import { PROBLEM_TYPE_BASE } from '../http/problem';
 import type { FieldErrors } from './forms';
 
 /**
- * A refused command as the form shows it: the API's own status and message (lib/platform/http/errors.ts maps the errors for
+ * A refused command as the form shows it: the API's own status and message (lib/presentation/http/errors.ts maps the errors for
  * both), placed next to the field it is about, or above the form. null: not a client's problem (rethrow → 500).
  */
 export function commandFormErrors(

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { correlationIdFrom } from '../../platform/http/correlation';
+import { correlationIdFrom } from '../http/correlation';
 import { logger, withLogContext } from '../../platform/observability/logger';
 import type { SafeHtml } from './html';
 

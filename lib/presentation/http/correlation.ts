@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { logger, withLogContext } from '../observability/logger';
+import { logger, withLogContext } from '../../platform/observability/logger';
 import {
   getHeader,
   getRequestState,

@@ -1,6 +1,6 @@
 import { ConcurrencyConflictError, DomainError, IdempotencyKeyReusedError } from '../../commands/accounts/errors';
 import type { DomainErrorCode } from '../../commands/banking/errors';
-import { logger } from '../observability/logger';
+import { logger } from '../../platform/observability/logger';
 import { HttpProblem, problemResponse } from './problem';
 import { getRequestState, requestMethod, requestPath, type HttpMiddleware } from './request';
 

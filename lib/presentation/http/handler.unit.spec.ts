@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DomainError } from '../../commands/banking/errors';
 import { amountSchema } from '../../commands/banking/money';
 import { ConcurrencyConflictError, IdempotencyKeyReusedError } from '../../commands/accounts/errors';
-import { logger } from '../observability/logger';
+import { logger } from '../../platform/observability/logger';
 import { MAX_BODY_BYTES } from './body';
 import { httpHandler, type HttpRequest } from './handler';
 import { jsonResponse, money } from './json';
