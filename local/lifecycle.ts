@@ -134,7 +134,10 @@ export function commandLineOf(pid: number): string | undefined {
 
 export async function waitForPidExit(pid: number, timeoutMs: number): Promise<boolean> {
   try {
-    await waitUntil(`pid ${pid} to exit`, async () => (isAlive(pid) ? undefined : true), { timeoutMs, intervalMs: 50 });
+    await waitUntil(`pid ${pid} to exit`, () => Promise.resolve(isAlive(pid) ? undefined : true), {
+      timeoutMs,
+      intervalMs: 50,
+    });
     return true;
   } catch {
     return false;

@@ -116,8 +116,8 @@ async function chooseDocker(mode = 'auto'): Promise<boolean> {
   return available;
 }
 
-async function given<T>(value: T): Promise<Started<T>> {
-  return { value, source: 'env', stop: async () => undefined };
+function given<T>(value: T): Promise<Started<T>> {
+  return Promise.resolve({ value, source: 'env', stop: () => Promise.resolve() });
 }
 
 async function fromDocker<T>(start: () => Promise<{ value: T; stop(): Promise<void> }>): Promise<Started<T>> {
@@ -134,7 +134,7 @@ async function embeddedPostgres(purpose: Purpose, env: NodeJS.ProcessEnv, workDi
           database: DATABASE[purpose],
         },
   );
-  return { value: server.url, source: 'embedded', stop: server.stop };
+  return { value: server.url, source: 'embedded', stop: () => server.stop() };
 }
 
 async function embeddedKafka(purpose: Purpose, env: NodeJS.ProcessEnv, workDir?: string): Promise<Started<string[]>> {
@@ -145,7 +145,7 @@ async function embeddedKafka(purpose: Purpose, env: NodeJS.ProcessEnv, workDir?:
     port,
     controllerPort,
   });
-  return { value: broker.brokers, source: 'embedded', stop: broker.stop };
+  return { value: broker.brokers, source: 'embedded', stop: () => broker.stop() };
 }
 
 function throwawayDir(): string {

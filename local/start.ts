@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   await assertPortFree(lambdaPort, 'Lambda invoke API', 'Set LAMBDA_PORT to another port.');
 
   const services = await provisionServices({ purpose: 'start' });
-  onShutdown(services.stop);
+  onShutdown(() => services.stop());
   process.env.DATABASE_URL = services.databaseUrl;
   process.env.KAFKA_BROKERS = services.kafkaBrokers.join(',');
 

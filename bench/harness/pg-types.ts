@@ -11,9 +11,9 @@ const JSONB = 3802;
  */
 export const stockTypes: CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (format === 'binary') return types.getTypeParser(oid, 'binary');
+    if (format === 'binary') return types.getTypeParser(oid, 'binary') as (value: Buffer) => unknown;
     if (oid === INT8) return (value: string) => value;
     if (oid === JSON_OID || oid === JSONB) return (value: string) => JSON.parse(value) as unknown;
-    return types.getTypeParser(oid, 'text');
+    return types.getTypeParser(oid, 'text') as (value: string) => unknown;
   }) as CustomTypesConfig['getTypeParser'],
 };

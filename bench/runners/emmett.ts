@@ -110,9 +110,10 @@ export async function emmettConsumeAll(
   consumer.reactor({
     processorId,
     startFrom: 'BEGINNING',
-    eachMessage: async (message) => {
+    eachMessage: (message: { metadata: { messageId: unknown } }) => {
       delivered += 1;
       seen.add(String(message.metadata.messageId));
+      return Promise.resolve();
     },
   });
   const t0 = performance.now();

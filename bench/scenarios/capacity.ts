@@ -175,9 +175,7 @@ export async function capacityScenarios(ctx: BenchContext): Promise<Row[]> {
             await createSchemaCopy(ctx, schema);
             try {
               let applied = 0;
-              const deadLetter = async () => {
-                throw new Error('a valid event was dead-lettered');
-              };
+              const deadLetter = () => Promise.reject(new Error('a valid event was dead-lettered'));
               const { ms } = await timed(() =>
                 Promise.all(
                   [...partitions.values()].map(async (records) => {

@@ -487,7 +487,7 @@ export async function pipelineScenarios(ctx: BenchContext): Promise<Row[]> {
   await ensureTopics();
   ctx.topics.push(config.KAFKA_TOPIC, config.KAFKA_DLQ_TOPIC);
   const offline = await startServerlessOffline(ctx.serverEnv);
-  ctx.pipelineLog = offline.log;
+  ctx.pipelineLog = () => offline.log();
   const watchClient = new Client({ connectionString: ctx.url, application_name: 'ledgerline-bench-watch' });
   watchClient.on('error', (error) => progress(`read-model watcher connection: ${error.message}`));
   await watchClient.connect();

@@ -28,7 +28,7 @@ export const handler = httpHandler(
         type: entry.type,
         version: entry.version,
         timestamp: entry.timestamp.toISOString(),
-        data: renderData(entry.data as Record<string, unknown>),
+        data: renderData(entry.data),
       })),
     );
   },

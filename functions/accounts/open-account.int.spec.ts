@@ -95,7 +95,7 @@ describe('POST /api/accounts', () => {
 
   it('given an Idempotency-Key when the same request is retried then the same answer, marked replayed, one account', async () => {
     const body = openAccountBody();
-    const headers = { 'Idempotency-Key': `open-${body.accountNumber}` };
+    const headers = { 'Idempotency-Key': `open-${String(body.accountNumber)}` };
     const first = await postOpenAccount({ body, headers });
     const retry = await postOpenAccount({ body: { ...body }, headers });
 

@@ -87,17 +87,17 @@ async function expectSameQueryErrors(handler: Handler, path: string, schema: z.Z
 
 describe("request schemas are the handlers' own", () => {
   it('given invalid bodies when opening an account then the handler and the documented schema agree', async () => {
-    await expectSameBodyErrors(openAccount as Handler, '/api/accounts', openAccountBodySchema);
+    await expectSameBodyErrors(openAccount, '/api/accounts', openAccountBodySchema);
   });
 
   it('given invalid bodies when depositing, withdrawing and transferring then the handlers and the documented schemas agree', async () => {
-    await expectSameBodyErrors(deposit as Handler, `/api/accounts/${ID}/deposit`, depositBodySchema, { id: ID });
-    await expectSameBodyErrors(withdraw as Handler, `/api/accounts/${ID}/withdraw`, withdrawBodySchema, { id: ID });
-    await expectSameBodyErrors(transfer as Handler, `/api/accounts/${ID}/transfer`, transferBodySchema, { id: ID });
+    await expectSameBodyErrors(deposit, `/api/accounts/${ID}/deposit`, depositBodySchema, { id: ID });
+    await expectSameBodyErrors(withdraw, `/api/accounts/${ID}/withdraw`, withdrawBodySchema, { id: ID });
+    await expectSameBodyErrors(transfer, `/api/accounts/${ID}/transfer`, transferBodySchema, { id: ID });
   });
 
   it('given invalid queries when reading an account or its history then the handlers and the documented schemas agree', async () => {
-    await expectSameQueryErrors(getAccount as Handler, `/api/accounts/${ID}`, getAccountQuerySchema);
-    await expectSameQueryErrors(getHistory as Handler, `/api/accounts/${ID}/history`, historyQuerySchema);
+    await expectSameQueryErrors(getAccount, `/api/accounts/${ID}`, getAccountQuerySchema);
+    await expectSameQueryErrors(getHistory, `/api/accounts/${ID}/history`, historyQuerySchema);
   });
 });

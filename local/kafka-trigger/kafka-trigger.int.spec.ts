@@ -466,8 +466,8 @@ describe('Kafka trigger emulator against the real broker', () => {
     });
     children.push(child);
     let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
     await eventually(
       () => (output.includes('BLOCKED') ? true : undefined),

@@ -83,8 +83,10 @@ export function lambdaEndpoint(
   const rawPort = cliOptions.lambdaPort ?? custom.lambdaPort ?? env.LAMBDA_PORT ?? 3002;
   const port = Number(rawPort);
   if (!Number.isInteger(port) || port <= 0 || port > 65_535)
-    throw new KafkaTriggerConfigError(`Invalid lambdaPort ${String(rawPort)}`);
-  const rawHost = String(cliOptions.host ?? custom.host ?? 'localhost');
+    throw new KafkaTriggerConfigError(`Invalid lambdaPort ${JSON.stringify(rawPort)}`);
+  const givenHost = cliOptions.host ?? custom.host ?? 'localhost';
+  if (typeof givenHost !== 'string') throw new KafkaTriggerConfigError(`Invalid host ${JSON.stringify(givenHost)}`);
+  const rawHost = givenHost;
   // serverless-offline listens on this host; a wildcard address is reached through loopback.
   const host = rawHost === '0.0.0.0' ? '127.0.0.1' : rawHost === '::' ? '::1' : rawHost;
   const urlHost = host.includes(':') ? `[${host}]` : host;

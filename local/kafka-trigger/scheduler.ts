@@ -251,7 +251,7 @@ export class BatchScheduler {
     try {
       promise = this.options.run(batch);
     } catch (error) {
-      promise = Promise.reject(error);
+      promise = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     promise
       .then(undefined, (error: unknown) => {

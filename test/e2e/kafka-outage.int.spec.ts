@@ -17,7 +17,6 @@ import { resetConfigForTests } from '../../lib/platform/config/env';
 import { closePool, getPool } from '../../lib/platform/db/pool';
 import { createKafka, resetKafkaForTests } from '../../lib/platform/kafka/client';
 import { HEADER } from '../../lib/platform/kafka/headers';
-import type { LambdaKafkaEvent } from '../../lib/platform/kafka/lambda-event';
 import { consumeUntil, pollUntil } from '../../lib/platform/kafka/testing';
 import { ensureTopics } from '../../lib/platform/kafka/topics';
 import { listTransactions } from '../../lib/queries/read-models';
@@ -231,7 +230,7 @@ describe('Kafka outage (issue 4)', () => {
         },
       }),
       brokers,
-      invoke: (event) => projector(event as unknown as LambdaKafkaEvent),
+      invoke: (event) => projector(event),
       clientId: `outage-trigger-${runId}`,
       backoff: { baseMs: 10, maxMs: 50 },
       consumer: { sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 },

@@ -115,7 +115,7 @@ const CONTROL_CHARACTERS = /\p{Cc}/u;
 function plainText<T extends z.ZodString>(schema: T, label: string): T {
   return schema
     .refine((value) => !CONTROL_CHARACTERS.test(value), `${label} must not contain control characters`)
-    .refine((value) => value.isWellFormed(), `${label} must be valid Unicode text`) as unknown as T;
+    .refine((value) => value.isWellFormed(), `${label} must be valid Unicode text`);
 }
 
 function requiredString(label: string) {

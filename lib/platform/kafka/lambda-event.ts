@@ -8,7 +8,8 @@ export interface LambdaKafkaRecord {
   partition: number | string;
   offset: number | string;
   timestamp: number;
-  timestampType?: 'CREATE_TIME' | 'LOG_APPEND_TIME' | string;
+  /** 'CREATE_TIME' or 'LOG_APPEND_TIME' */
+  timestampType?: string;
   /** base64; absent for a null key */
   key?: string | null;
   /** base64; null for a tombstone */
@@ -17,7 +18,8 @@ export interface LambdaKafkaRecord {
 }
 
 export interface LambdaKafkaEvent {
-  eventSource: 'aws:kafka' | 'SelfManagedKafka' | 'aws:SelfManagedKafka' | string;
+  /** 'aws:kafka' (MSK), 'SelfManagedKafka' or 'aws:SelfManagedKafka' */
+  eventSource: string;
   eventSourceArn?: string;
   bootstrapServers?: string;
   records: Record<string, LambdaKafkaRecord[]>;

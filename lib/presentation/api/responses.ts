@@ -36,7 +36,7 @@ export function jsonOk(
 ): ResponseConfig {
   return {
     description,
-    headers: { ...correlationHeader, ...extraHeaders } as ResponseConfig['headers'],
+    headers: { ...correlationHeader, ...extraHeaders },
     content: { 'application/json': { schema } },
   };
 }

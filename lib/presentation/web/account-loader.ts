@@ -39,7 +39,7 @@ export async function loadHistory(
       type: entry.type,
       version: entry.version,
       timestamp: entry.timestamp,
-      data: entry.data as Record<string, unknown>,
+      data: entry.data,
     }))
     .reverse();
   const base = `/accounts/${encodeURIComponent(account.id)}`;
