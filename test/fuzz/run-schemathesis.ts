@@ -8,9 +8,9 @@
  * all of it stopped (and the database dropped) at the end.
  *
  * Installs schemathesis into .local/schemathesis-venv when missing. Exits non-zero on any failure; prints the
- * number of requests made. Writes test-results/summary/fuzz.json for CI's totals line (scripts/ci/summary.ts): one
- * test per API operation (the JUnit report's test cases), and one failure for a run that failed without a failing
- * operation in its report (time limit, crash, no report).
+ * number of requests made. Writes test-results/summary/fuzz.json for CI's totals line (scripts/ci/summary.ts): the
+ * JUnit report's test cases (one per API operation, one for the stateful tests), and one failure for a run that failed
+ * without a failing test case in its report (time limit, crash, no report).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -167,7 +167,7 @@ function writeFuzzSummary(code: number): void {
   const failed = counts?.failed ?? 0;
   const unexplained = code !== 0 || !counts ? 1 : 0;
   const notes = [
-    'API operations',
+    'JUnit test cases: API operations and stateful tests',
     ...(counts?.skipped ? [`${counts.skipped} skipped`] : []),
     `${requestsMade()} requests`,
     ...(counts ? [] : ['no JUnit report']),
