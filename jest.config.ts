@@ -14,6 +14,8 @@ const config: Config = {
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 60_000,
   testMatch: ['**/*.spec.ts'],
+  // The summary reporter writes test-results/summary/jest-<profile>.json for CI's totals line (.ci/run).
+  reporters: ['default', '<rootDir>/test/support/jest-summary-reporter.cjs'],
 };
 
 export default config;

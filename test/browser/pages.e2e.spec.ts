@@ -1,26 +1,16 @@
 /**
- * The web pages in a real browser (Debian's chromium through playwright-core) against the whole local stack:
+ * The web pages in a real browser (test/support/chromium.ts, through playwright-core) against the whole local stack:
  * LEDGERLINE_BASE_URL when set, else serverless offline started by test/support/stack.ts with this run's database and topics.
  * Screenshots of every page go to test-results/screenshots/ (git-ignored).
  */
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { waitUntil } from '../../lib/platform/wait-until';
+import { launchChromium } from '../support/chromium';
 import { useStack, type Stack } from '../support/stack';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOTS = path.resolve(__dirname, '../../test-results/screenshots');
 const XSS_OWNER = '<script>alert(1)</script>';
 /** How long the read models may take to follow a command (relay nudge → Kafka → trigger → projector). */
@@ -88,10 +78,9 @@ async function balanceText(): Promise<string> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   mkdirSync(SCREENSHOTS, { recursive: true });
   stack = await useStack('browser');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, headless: true });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   page.on('dialog', (dialog) => {

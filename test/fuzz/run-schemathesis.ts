@@ -8,11 +8,14 @@
  * all of it stopped (and the database dropped) at the end.
  *
  * Installs schemathesis into .local/schemathesis-venv when missing. Exits non-zero on any failure; prints the
- * number of requests made.
+ * number of requests made. Writes test-results/summary/fuzz.json for CI's totals line (scripts/ci/summary.ts): the
+ * JUnit report's test cases (one per API operation, one for the stateful tests), and one failure for a run that failed
+ * without a failing test case in its report (time limit, crash, no report).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { countJUnit, writeSummary } from '../../scripts/ci/summary';
 import { useStack, type Stack } from '../support/stack';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -20,6 +23,8 @@ const SCHEMATHESIS_VERSION = '4.32.5';
 const VENV = path.join(ROOT, '.local', 'schemathesis-venv');
 const BIN = path.join(VENV, 'bin', 'schemathesis');
 const REPORT_DIR = path.join(ROOT, 'test-results', 'fuzz');
+const JUNIT_FILE = path.join(REPORT_DIR, 'junit.xml');
+const HAR_FILE = path.join(REPORT_DIR, 'requests.har');
 const CHECKS = [
   'not_a_server_error',
   'status_code_conformance',
@@ -100,9 +105,6 @@ function countRequests(harFile: string): number {
 async function fuzz(baseUrl: string): Promise<number> {
   const maxExamples = process.env.FUZZ_MAX_EXAMPLES ?? '30';
   const timeLimitS = Number(process.env.FUZZ_TIME_LIMIT_S ?? '600');
-  rmSync(REPORT_DIR, { recursive: true, force: true });
-  mkdirSync(REPORT_DIR, { recursive: true });
-  const harFile = path.join(REPORT_DIR, 'requests.har');
   const args = [
     'run',
     `${baseUrl}/openapi.json`,
@@ -120,8 +122,10 @@ async function fuzz(baseUrl: string): Promise<number> {
     'har,junit',
     '--report-dir',
     REPORT_DIR,
+    '--report-junit-path',
+    JUNIT_FILE,
     '--report-har-path',
-    harFile,
+    HAR_FILE,
     '--suppress-health-check',
     'too_slow,filter_too_much',
     ...(process.env.FUZZ_SEED ? ['--seed', process.env.FUZZ_SEED] : []),
@@ -139,7 +143,7 @@ async function fuzz(baseUrl: string): Promise<number> {
   }, timeLimitS * 1000);
   const code = await new Promise<number>((resolve) => child.on('exit', (exitCode) => resolve(exitCode ?? 1)));
   clearTimeout(timer);
-  const requests = countRequests(harFile);
+  const requests = countRequests(HAR_FILE);
   console.log(`\nschemathesis made ${requests} requests against ${baseUrl}`);
   if (timedOut) {
     console.error(`schemathesis exceeded the ${timeLimitS} s time limit`);
@@ -148,7 +152,33 @@ async function fuzz(baseUrl: string): Promise<number> {
   return code;
 }
 
+function requestsMade(): number | string {
+  try {
+    return countRequests(HAR_FILE);
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** test-results/summary/fuzz.json from this run's JUnit report and exit status. */
+function writeFuzzSummary(code: number): void {
+  const counts = existsSync(JUNIT_FILE) ? countJUnit(readFileSync(JUNIT_FILE, 'utf8')) : undefined;
+  const passed = counts?.passed ?? 0;
+  const failed = counts?.failed ?? 0;
+  const unexplained = code !== 0 || !counts ? 1 : 0;
+  const notes = [
+    'JUnit test cases: API operations and stateful tests',
+    ...(counts?.skipped ? [`${counts.skipped} skipped`] : []),
+    `${requestsMade()} requests`,
+    ...(counts ? [] : ['no JUnit report']),
+    ...(code !== 0 ? [`exit status ${code}`] : []),
+  ];
+  writeSummary({ runner: 'fuzz', passed, failed: failed > 0 ? failed : unexplained, note: notes.join(', ') });
+}
+
 async function main(): Promise<number> {
+  rmSync(REPORT_DIR, { recursive: true, force: true });
+  mkdirSync(REPORT_DIR, { recursive: true });
   ensureSchemathesis();
   const target = await resolveTarget();
   try {
@@ -159,9 +189,13 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    writeFuzzSummary(code);
+    process.exit(code);
+  },
   (error: unknown) => {
     console.error(error instanceof Error ? error.stack : error);
+    writeFuzzSummary(1);
     process.exit(1);
   },
 );
