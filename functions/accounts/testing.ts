@@ -25,7 +25,7 @@ export function openAccountBody(overrides: Record<string, unknown> = {}): Record
   };
 }
 
-type PostInit = { body?: unknown; headers?: Record<string, string> };
+type PostInit = { body?: unknown; headers?: Record<string, string>; isBase64Encoded?: boolean };
 
 export function postOpenAccount(init: PostInit = {}): Promise<ParsedResponse> {
   return invoke(
