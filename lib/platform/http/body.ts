@@ -5,7 +5,7 @@ import { getHeader, getRequestState, type HttpEvent, type HttpMiddleware } from 
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /** Size of the body as sent: base64 bodies (binary media types, some proxies) count their decoded bytes. */
-export function bodyBytes(event: HttpEvent): number {
+export function bodyBytes(event: Pick<HttpEvent, 'body' | 'isBase64Encoded'>): number {
   if (event.body === undefined || event.body === null) return 0;
   return Buffer.byteLength(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
 }
@@ -100,7 +100,9 @@ export function invalidUtf8(): HttpProblem {
  * writes it as \ufffd). A leading byte order mark is dropped, as RFC 8259 §8.1 allows.
  */
 export function decodeBodyText(event: Pick<HttpEvent, 'body' | 'isBase64Encoded'>): string {
-  const body = event.body ?? '';
+  const given: unknown = event.body ?? '';
+  // serverless-offline hands a JSON body of `false` or `0` over as a boolean or number (see bodyLimit).
+  const body = typeof given === 'string' ? given : JSON.stringify(given);
   let text: string;
   if (event.isBase64Encoded) {
     try {

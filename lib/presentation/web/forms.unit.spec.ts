@@ -9,7 +9,7 @@ import {
 import fc from 'fast-check';
 import { AMOUNT_FORMAT_MESSAGE, amountFromText, checkForm } from './forms';
 import { formatMoney } from './format';
-import { parseForm } from './http';
+import { decodeFormComponent, parseForm } from './http';
 
 const depositLike = z.object({ amount: amountSchema, description: descriptionSchema });
 const options = { fields: ['amount', 'description'], amountFields: ['amount'] } as const;
@@ -196,7 +196,62 @@ describe('parseForm', () => {
     expect(parseForm(event('{}', 'application/json'))).toMatchObject({ ok: false, status: 415 });
   });
 
+  it.each([
+    'application/x-www-form-urlencoded; charset=iso-8859-1',
+    'application/x-www-form-urlencoded; charset=windows-1252',
+  ])('given %s when parsed then it is a 415', (contentType) => {
+    expect(parseForm(event('a=1', contentType))).toMatchObject({ ok: false, status: 415 });
+  });
+
+  it('given UTF-8 declared in any spelling when parsed then it is read', () => {
+    expect(parseForm(event('a=%C3%A9', 'Application/X-WWW-Form-Urlencoded; Charset="UTF-8"'))).toEqual({
+      ok: true,
+      fields: new Map([['a', 'é']]),
+    });
+  });
+
+  it.each([
+    ['a percent-encoded Latin-1 byte', 'description=caf%E9'],
+    ['a percent-encoded lone continuation byte', 'amount=1&description=%80'],
+    ['a truncated percent-encoded sequence', 'description=%E2%82'],
+    ['an invalid byte in a name', 'a%FF=1'],
+    ['a text body a gateway decoded lossily', 'description=caf\uFFFD'],
+  ])('given %s when parsed then it is a 400, never U+FFFD', (_what, body) => {
+    expect(parseForm(event(body))).toMatchObject({ ok: false, status: 400 });
+  });
+
+  it('given raw bytes that are not UTF-8 in a base64 body when parsed then it is a 400', () => {
+    const latin1 = Buffer.from('description=caf\u00e9', 'latin1').toString('base64');
+    expect(parseForm(event(latin1, 'application/x-www-form-urlencoded', true))).toMatchObject({
+      ok: false,
+      status: 400,
+    });
+  });
+
+  it("given '+', a bare '%', names without '=' and empty pairs when parsed then they read as browsers mean them", () => {
+    expect(parseForm(event('a=1+2%2B3&b=100%&c&&d=%zz'))).toEqual({
+      ok: true,
+      fields: new Map([
+        ['a', '1 2+3'],
+        ['b', '100%'],
+        ['c', ''],
+        ['d', '%zz'],
+      ]),
+    });
+  });
+
   it('given a body over 16 KiB when parsed then it is a 413', () => {
     expect(parseForm(event(`a=${'x'.repeat(17 * 1024)}`))).toMatchObject({ ok: false, status: 413 });
+  });
+});
+
+describe('decodeFormComponent', () => {
+  it('given percent-encoded UTF-8 when decoded then the text, emoji included', () => {
+    expect(decodeFormComponent('Zo%C3%AB+%F0%9F%8F%A6')).toBe('Zoë 🏦');
+  });
+
+  it('given encoded bytes that are not UTF-8 when decoded then undefined', () => {
+    expect(decodeFormComponent('%C3')).toBeUndefined();
+    expect(decodeFormComponent('%ED%A0%80')).toBeUndefined(); // an encoded surrogate
   });
 });
