@@ -43,6 +43,27 @@ describe('POST /api/accounts', () => {
     expect(duplicate.body.type).toBe('/problems/account-already-exists');
   });
 
+  it('given EU-… taken when opening eu-… then 409 problem, and the first account keeps its number', async () => {
+    const body = openAccountBody();
+    const number = body.accountNumber as string;
+    const first = await postOpenAccount({ body });
+    expect(first.status).toBe(201);
+    const duplicate = await postOpenAccount({
+      body: { ...body, accountNumber: number.toLowerCase(), accountName: 'Other' },
+    });
+    expectProblem(duplicate, 409);
+    expect(duplicate.body.type).toBe('/problems/account-already-exists');
+    expect((await getAccountResponse(first.body.accountId)).body).toMatchObject({ accountNumber: number, version: 1 });
+  });
+
+  it('given a lower-case account number when opening then it is stored in upper case', async () => {
+    const number = `t-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    const response = await postOpenAccount({ body: openAccountBody({ accountNumber: number }) });
+    expect(response.status).toBe(201);
+    expect((await getAccountResponse(response.body.accountId)).body.accountNumber).toBe(number.toUpperCase());
+    expectProblem(await postOpenAccount({ body: openAccountBody({ accountNumber: number.toUpperCase() }) }), 409);
+  });
+
   it('given an empty object when opening then 400 naming every required field', async () => {
     const response = await postOpenAccount({ body: {} });
     expectProblem(response, 400);

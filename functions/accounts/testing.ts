@@ -12,7 +12,7 @@ import { handler as withdraw } from './withdraw';
 
 /** Test support for the account handler specs: each call builds the API Gateway event its route would get. */
 export function uniqueAccountNumber(): string {
-  return `T-${randomBytes(6).toString('hex')}`;
+  return `T-${randomBytes(6).toString('hex').toUpperCase()}`;
 }
 
 export function openAccountBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -25,7 +25,7 @@ export function openAccountBody(overrides: Record<string, unknown> = {}): Record
   };
 }
 
-type PostInit = { body?: unknown; headers?: Record<string, string> };
+type PostInit = { body?: unknown; headers?: Record<string, string>; isBase64Encoded?: boolean };
 
 export function postOpenAccount(init: PostInit = {}): Promise<ParsedResponse> {
   return invoke(

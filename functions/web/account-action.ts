@@ -13,6 +13,7 @@ import {
   csrfValid,
   forbiddenForm,
   formSession,
+  isCrossSitePost,
   notFound,
   postedIdempotencyKey,
 } from '../../lib/presentation/web/session';
@@ -39,6 +40,8 @@ export const handler = webHandler(async (event, correlationId) => {
   const accountId = parseAccountId(event.pathParameters?.id);
   if (!accountId || !isAction(action)) return notFound();
   const pageHref = `/accounts/${accountId}`;
+  // A post a browser marks as cross-site is refused before its body is read.
+  if (isCrossSitePost(event)) return forbiddenForm(pageHref);
   const form = parseForm(event);
   if (!form.ok) return badForm(form.status, form.reason, pageHref);
   if (!csrfValid(event, form.fields)) return forbiddenForm(pageHref);

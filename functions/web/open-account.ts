@@ -12,6 +12,7 @@ import {
   csrfValid,
   forbiddenForm,
   formSession,
+  isCrossSitePost,
   newIdempotencyKey,
   notFound,
   postedIdempotencyKey,
@@ -41,6 +42,8 @@ export const handler = webHandler(async (event, correlationId) => {
   if (method === 'GET') return render(event, 200);
   if (method !== 'POST') return notFound();
 
+  // A post a browser marks as cross-site is refused before its body is read.
+  if (isCrossSitePost(event)) return forbiddenForm(PAGE);
   const form = parseForm(event);
   if (!form.ok) return badForm(form.status, form.reason, PAGE);
   if (!csrfValid(event, form.fields)) return forbiddenForm(PAGE);

@@ -3,14 +3,15 @@ import { DomainError } from './errors';
 
 const RESERVE = {
   name: 'accounts.reserve_account_number',
+  // The arbiter is migration 0006's unique index on upper(account_number): numbers are unique regardless of case.
   text: `INSERT INTO event_store.account_numbers (account_number, account_id) VALUES ($1, $2)
-         ON CONFLICT (account_number) DO NOTHING`,
+         ON CONFLICT ((upper(account_number))) WHERE NOT case_duplicate DO NOTHING`,
 };
 
 /**
- * Reserves an account number for a new account, in the transaction that appends its AccountCreated. Of two
- * concurrent opens with one number, the second waits for the first and, if it committed, gets
- * DomainError('account_already_exists').
+ * Reserves an account number for a new account, in the transaction that appends its AccountCreated. A number taken
+ * in any case ("EU-1" when "eu-1" exists) is DomainError('account_already_exists'). Of two concurrent opens with one
+ * number, the second waits for the first and, if it committed, gets that error.
  */
 export async function reserveAccountNumber(tx: Tx, accountNumber: string, accountId: string): Promise<void> {
   const inserted = await tx.query({ ...RESERVE, values: [accountNumber, accountId] });

@@ -108,13 +108,48 @@ export const amountSchema = makeAmountSchema(false);
 /** As amountSchema but 0 is allowed (initialBalance). */
 export const nonNegativeAmountSchema = makeAmountSchema(true);
 
-// Control characters (NUL above all: PostgreSQL text cannot hold it) and unpaired UTF-16 surrogates (not Unicode
-// text at all) are refused in every free-text field.
-const CONTROL_CHARACTERS = /\p{Cc}/u;
+/**
+ * How an amount may be written in JSON, judged on the number's source text (a double cannot tell): at most 2
+ * decimals (`10.0000000000000001` is refused, not read as 10.00; `10.000` too) and no exponent (`1e2` is refused
+ * although it is exactly 100: an amount has one spelling, the one the responses use). undefined when acceptable;
+ * the value rules (positive, maximum) are amountSchema's.
+ */
+export function amountSourceProblem(source: string): string | undefined {
+  if (/[eE]/.test(source)) return 'Amount must be written without an exponent, e.g. 100 or 0.05';
+  const decimals = /\.(\d*)/.exec(source)?.[1];
+  if (decimals !== undefined && decimals.length > 2) return 'Amount must have at most 2 decimal places';
+  return undefined;
+}
 
-function plainText<T extends z.ZodString>(schema: T, label: string): T {
-  return schema
+/**
+ * Schemas whose JSON numbers are also judged by their source text: the HTTP layer reads each number's text and
+ * applies the check registered here for the schema at that place of the body.
+ */
+export const numberSourceChecks = new WeakMap<z.ZodType, (source: string) => string | undefined>([
+  [amountSchema, amountSourceProblem],
+  [nonNegativeAmountSchema, amountSourceProblem],
+]);
+
+// Control characters (NUL above all: PostgreSQL text cannot hold it) and unpaired UTF-16 surrogates (not Unicode
+// text at all) are refused in every free-text field, and so are the bidirectional embedding, override and isolate
+// controls (U+202A–U+202E, U+2066–U+2069): invisible, they make a name display as something else ("Trojan Source").
+const CONTROL_CHARACTERS = /\p{Cc}/u;
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/u;
+
+/**
+ * Free text as stored: trimmed, NFC-normalised (one spelling of "é", so equal names compare equal and lengths count
+ * what is stored), within `max` characters, without control characters.
+ */
+function plainText(schema: z.ZodString, label: string, { min, max }: { min?: number; max: number }): z.ZodString {
+  let text = schema.trim().overwrite((value) => (value.isWellFormed() ? value.normalize('NFC') : value));
+  if (min !== undefined) text = text.min(min, `${label} must not be empty`);
+  return text
+    .max(max, `${label} must be at most ${max} characters`)
     .refine((value) => !CONTROL_CHARACTERS.test(value), `${label} must not contain control characters`)
+    .refine(
+      (value) => !BIDI_CONTROLS.test(value),
+      `${label} must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)`,
+    )
     .refine((value) => value.isWellFormed(), `${label} must be valid Unicode text`);
 }
 
@@ -124,31 +159,21 @@ function requiredString(label: string) {
   });
 }
 
-export const accountNumberSchema = requiredString('Account number').regex(
-  /^[A-Za-z0-9-]{1,34}$/,
-  'Account number must be 1 to 34 characters: letters, digits or "-"',
-);
+/**
+ * Letters, digits and "-" (so no control, bidi or other invisible character can be part of one). Unique regardless
+ * of case and stored in upper case: "eu-1" opens EU-1, and is a duplicate of an existing EU-1.
+ */
+export const accountNumberSchema = requiredString('Account number')
+  .regex(/^[A-Za-z0-9-]{1,34}$/, 'Account number must be 1 to 34 characters: letters, digits or "-"')
+  .overwrite((value) => value.toUpperCase());
 
-export const accountNameSchema = plainText(
-  requiredString('Account name')
-    .trim()
-    .min(1, 'Account name must not be empty')
-    .max(100, 'Account name must be at most 100 characters'),
-  'Account name',
-);
+export const accountNameSchema = plainText(requiredString('Account name'), 'Account name', { min: 1, max: 100 });
 
-export const ownerNameSchema = plainText(
-  requiredString('Owner name')
-    .trim()
-    .min(1, 'Owner name must not be empty')
-    .max(100, 'Owner name must be at most 100 characters'),
-  'Owner name',
-);
+export const ownerNameSchema = plainText(requiredString('Owner name'), 'Owner name', { min: 1, max: 100 });
 
 /** Optional; null, empty or blank means "use the default description". */
-export const descriptionSchema = plainText(
-  z.string({ error: 'Description must be a string' }).trim().max(200, 'Description must be at most 200 characters'),
-  'Description',
-)
+export const descriptionSchema = plainText(z.string({ error: 'Description must be a string' }), 'Description', {
+  max: 200,
+})
   .nullish()
   .transform((value) => (value ? value : undefined));

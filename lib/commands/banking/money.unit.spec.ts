@@ -7,9 +7,11 @@ import {
   accountNameSchema,
   accountNumberSchema,
   amountSchema,
+  amountSourceProblem,
   descriptionSchema,
   formatAmount,
   nonNegativeAmountSchema,
+  numberSourceChecks,
   ownerNameSchema,
   parseAmount,
 } from './money';
@@ -139,8 +141,30 @@ describe('amountSchema', () => {
 });
 
 describe('field schemas', () => {
-  it.each(['A', 'NL91-ABNA-0417164300', 'x'.repeat(34)])('accountNumber %p is valid', (value) => {
+  it.each(['A', 'NL91-ABNA-0417164300', 'X'.repeat(34)])('accountNumber %p is valid', (value) => {
     expect(accountNumberSchema.parse(value)).toBe(value);
+  });
+
+  it.each([
+    ['x'.repeat(34), 'X'.repeat(34)],
+    ['eu-1', 'EU-1'],
+    ['Nl91-abna-0417164300', 'NL91-ABNA-0417164300'],
+  ])('accountNumber %p is kept in upper case: %p', (value, stored) => {
+    expect(accountNumberSchema.parse(value)).toBe(stored);
+  });
+
+  it.each([
+    ['a control character', 'EU\u00071'],
+    ['a NUL', 'EU-1\u0000'],
+    ['a right-to-left override', 'EU-\u202E1'],
+    ['a first strong isolate', '\u2068EU-1'],
+    ['a zero-width space', 'EU\u200B-1'],
+    ['a Cyrillic letter', 'Е\u0423-1'],
+    ['a Kelvin sign (upper case of k elsewhere)', '\u212A-1'],
+  ])('accountNumber with %s is refused, naming the field', (_what, value) => {
+    expect(messages(accountNumberSchema, value)).toEqual([
+      'Account number must be 1 to 34 characters: letters, digits or "-"',
+    ]);
   });
 
   it.each(['', 'x'.repeat(35), 'NL 91', ' NL91', 'NLé1', 'NL_91', 42])('accountNumber %p is invalid', (value) => {
@@ -189,5 +213,72 @@ describe('free-text fields', () => {
 
   it('given accented and emoji text, when validated, then it is kept', () => {
     expect(ownerNameSchema.parse('Zoë 🏦')).toBe('Zoë 🏦');
+  });
+
+  it.each([
+    ['C1 control U+0085', 'Ann\u0085'],
+    ['DEL', 'Ann\u007f'],
+    ['a tab', 'Ann\tSmith'],
+    ['a line feed', 'Ann\nSmith'],
+  ])('given %s, when validated, then each field says it must not contain control characters', (_what, value) => {
+    expect(messages(accountNameSchema, value)).toEqual(['Account name must not contain control characters']);
+    expect(messages(ownerNameSchema, value)).toEqual(['Owner name must not contain control characters']);
+    expect(messages(descriptionSchema, value)).toEqual(['Description must not contain control characters']);
+  });
+
+  it.each(['\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069'])(
+    'given the bidirectional control %j, when validated, then each field refuses it by name',
+    (control) => {
+      const value = `invoice${control}fdp.exe`;
+      const bidi = 'must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)';
+      expect(messages(accountNameSchema, value)).toEqual([`Account name ${bidi}`]);
+      expect(messages(ownerNameSchema, value)).toEqual([`Owner name ${bidi}`]);
+      expect(messages(descriptionSchema, value)).toEqual([`Description ${bidi}`]);
+    },
+  );
+
+  it('given right-to-left script without controls, when validated, then it is kept', () => {
+    expect(ownerNameSchema.parse('שלום עולם')).toBe('שלום עולם');
+    expect(descriptionSchema.parse('إيجار')).toBe('إيجار');
+  });
+
+  it('given decomposed text, when validated, then the NFC form is kept', () => {
+    const decomposed = 'Zoe\u0308 Cafe\u0301';
+    expect(ownerNameSchema.parse(decomposed)).toBe('Zoë Café');
+    expect(accountNameSchema.parse(decomposed)).toBe('Zoë Café');
+    expect(descriptionSchema.parse(` ${decomposed} `)).toBe('Zoë Café');
+    expect(ownerNameSchema.parse('\u212B')).toBe('\u00C5'); // Angstrom sign → Å
+  });
+
+  it('given text that is 100 characters only once composed, when validated, then the stored length counts', () => {
+    expect(ownerNameSchema.parse('e\u0301'.repeat(100))).toBe('\u00e9'.repeat(100));
+    expect(messages(ownerNameSchema, 'e\u0301'.repeat(101))).toEqual(['Owner name must be at most 100 characters']);
+  });
+});
+
+describe('amountSourceProblem: an amount as written in JSON', () => {
+  it.each(['0', '10', '10.5', '10.50', '0.01', '1000000000.00', '-1', '-0', '1000000000000'])(
+    "given %p, then no objection (value rules are the schema's)",
+    (source) => {
+      expect(amountSourceProblem(source)).toBeUndefined();
+    },
+  );
+
+  it.each([
+    ['10.0000000000000001', 'Amount must have at most 2 decimal places'],
+    ['10.000', 'Amount must have at most 2 decimal places'],
+    ['0.001', 'Amount must have at most 2 decimal places'],
+    ['1e2', 'Amount must be written without an exponent, e.g. 100 or 0.05'],
+    ['1E2', 'Amount must be written without an exponent, e.g. 100 or 0.05'],
+    ['1.5e+1', 'Amount must be written without an exponent, e.g. 100 or 0.05'],
+    ['5e-2', 'Amount must be written without an exponent, e.g. 100 or 0.05'],
+  ])('given %p, then %p', (source, message) => {
+    expect(amountSourceProblem(source)).toBe(message);
+  });
+
+  it('is registered for both amount schemas, and nothing else', () => {
+    expect(numberSourceChecks.get(amountSchema)).toBe(amountSourceProblem);
+    expect(numberSourceChecks.get(nonNegativeAmountSchema)).toBe(amountSourceProblem);
+    expect(numberSourceChecks.get(descriptionSchema)).toBeUndefined();
   });
 });

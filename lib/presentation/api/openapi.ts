@@ -50,7 +50,12 @@ function jsonBody(schema: z.ZodType, description: string, example: Record<string
   return { required: true, description, content: { 'application/json': { schema, example } } };
 }
 
-const amountNote = `Amounts are JSON numbers with at most 2 decimals, > 0 and ≤ ${formatAmount(MAX_AMOUNT_CENTS)} (initialBalance may be 0). Numeric strings are refused.`;
+const amountNote =
+  `Amounts are JSON numbers with at most 2 decimals, > 0 and ≤ ${formatAmount(MAX_AMOUNT_CENTS)} (initialBalance may be 0). ` +
+  'The number is judged as written: more than 2 decimals (10.000, 10.0000000000000001) or an exponent (1e2) is a 400 ' +
+  'naming the field, even where the value would round to cents. Numeric strings are refused. ' +
+  'Names and descriptions are stored NFC-normalised; control characters and bidirectional controls ' +
+  '(U+202A–U+202E, U+2066–U+2069) are refused. Bodies are UTF-8: invalid UTF-8 is a 400, another declared charset a 415.';
 
 const accountLinks = {
   GetAccount: { operationId: 'getAccount', parameters: { id: '$response.body#/accountId' } },
@@ -68,7 +73,7 @@ const accountRoutes: RouteConfig[] = [
     operationId: 'openAccount',
     tags: ['Accounts'],
     summary: 'Open an account',
-    description: `Opens an account with a unique account number. ${amountNote}`,
+    description: `Opens an account with a unique account number: unique regardless of case, stored in upper case ("eu-1" opens EU-1, and is a 409 when EU-1 exists). ${amountNote}`,
     request: {
       headers: idempotencyHeaders,
       body: jsonBody(openAccountBodySchema, 'The new account', {

@@ -7,7 +7,7 @@ import { problemErrors } from './errors';
 import { idempotencyKey } from './idempotency';
 import { HttpProblem } from './problem';
 import { getRequestState, type HttpEvent, type HttpResult } from './request';
-import { validate } from './validation';
+import { validate, validateJsonBody } from './validation';
 
 export interface RouteSpec<TPath, TQuery, TBody> {
   /** Path parameters. A value that fails it names a resource that cannot exist: 404, never 400. */
@@ -56,7 +56,7 @@ export function httpHandler<TPath = undefined, TQuery = undefined, TBody = undef
       ? validate(spec.query, event.queryStringParameters ?? {}, 'query', 'The query parameters are invalid.')
       : (undefined as TQuery);
     const body = spec.body
-      ? validate(spec.body, state.json, 'body', 'The request body is invalid.')
+      ? validateJsonBody(spec.body, state.json, state.numberSources, 'The request body is invalid.')
       : (undefined as TBody);
     const command: CommandContext = { correlationId: state.correlationId };
     if (state.idempotency) command.idempotency = state.idempotency;

@@ -271,6 +271,122 @@ describe('httpHandler: validation', () => {
   });
 });
 
+describe('httpHandler: amounts judged as written', () => {
+  const raw = (text: string, headers: Record<string, string> = {}) =>
+    post({ body: text, headers: { 'content-type': 'application/json', ...headers } });
+  const seenAmount = async (text: string) => {
+    const response = await raw(text);
+    expect(response.status).toBe(200);
+    return response.body.seen.amount as number;
+  };
+
+  it.each([
+    ['10.0000000000000001', 'Amount must have at most 2 decimal places'],
+    ['10.000', 'Amount must have at most 2 decimal places'],
+    ['12.499999999999999999', 'Amount must have at most 2 decimal places'],
+    ['1e2', 'Amount must be written without an exponent, e.g. 100 or 0.05'],
+    ['1E+2', 'Amount must be written without an exponent, e.g. 100 or 0.05'],
+    ['5e-2', 'Amount must be written without an exponent, e.g. 100 or 0.05'],
+    ['1e21', 'Amount must be written without an exponent, e.g. 100 or 0.05'],
+  ])(
+    'given the amount written %s when posting then 400 problem naming amount, however the double rounds',
+    async (text, message) => {
+      let called = false;
+      behaviour = async () => {
+        called = true;
+        return jsonResponse(200, {});
+      };
+      const response = await raw(`{"amount": ${text}, "name": "x"}`);
+      expect(response.status).toBe(400);
+      expect(response.headers['content-type']).toBe('application/problem+json');
+      expect(response.body).toMatchObject({ type: '/problems/validation-error', status: 400 });
+      expect(response.body.errors).toEqual([{ field: 'amount', message }]);
+      expect(called).toBe(false);
+    },
+  );
+
+  it('given the amount written plainly with 0, 1 or 2 decimals when posting then its exact cents', async () => {
+    await expect(seenAmount('{"amount": 10, "name": "x"}')).resolves.toBe(1000);
+    await expect(seenAmount('{"amount": 10.5, "name": "x"}')).resolves.toBe(1050);
+    await expect(seenAmount('{"amount": 10.50, "name": "x"}')).resolves.toBe(1050);
+    await expect(seenAmount('{"amount": 0.07, "name": "x"}')).resolves.toBe(7);
+  });
+
+  it('given a bad amount and another bad field when posting then both are named, the amount once', async () => {
+    const response = await raw('{"amount": 1.0001, "name": ""}');
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'amount', message: 'Amount must have at most 2 decimal places' },
+        { field: 'name', message: 'Name must not be empty' },
+      ]),
+    );
+    expect(response.body.errors).toHaveLength(2);
+  });
+
+  it('given the amount twice, the last one plain when posting then the last one counts, as JSON.parse reads it', async () => {
+    await expect(seenAmount('{"amount": 10.001, "amount": 10.25, "name": "x"}')).resolves.toBe(1025);
+    const response = await raw('{"amount": 10.25, "amount": 10.001, "name": "x"}');
+    expect(response.body.errors).toEqual([{ field: 'amount', message: 'Amount must have at most 2 decimal places' }]);
+  });
+
+  it('given a number with many decimals in a field that is no amount when posting then it is not judged', async () => {
+    await expect(seenAmount('{"amount": 1, "name": "x", "extra": 1.23456789e3}')).resolves.toBe(100);
+  });
+});
+
+describe('httpHandler: UTF-8 bodies', () => {
+  const base64 = (bytes: Buffer) => ({ body: bytes.toString('base64'), isBase64Encoded: true });
+
+  it.each([
+    'application/json; charset=iso-8859-1',
+    'application/json; charset=windows-1252',
+    'application/json;charset=UTF-16',
+  ])('given Content-Type %s when posting then 415 problem, the handler not called', async (contentType) => {
+    let called = false;
+    behaviour = async () => {
+      called = true;
+      return jsonResponse(200, {});
+    };
+    const response = await post({ body: JSON.stringify(validBody), headers: { 'content-type': contentType } });
+    expect(response.status).toBe(415);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(response.body).toMatchObject({ status: 415, type: '/problems/unsupported-media-type' });
+    expect(response.body.detail).toMatch(/UTF-8/);
+    expect(called).toBe(false);
+  });
+
+  it('given base64 bytes that are not UTF-8 when posting then 400 invalid-utf8, the handler not called', async () => {
+    let called = false;
+    behaviour = async () => {
+      called = true;
+      return jsonResponse(200, {});
+    };
+    const latin1 = Buffer.from('{"amount": 1, "name": "caf\u00e9"}', 'latin1');
+    const response = await post({ ...base64(latin1), headers: { 'content-type': 'application/json' } });
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(response.body).toMatchObject({ status: 400, type: '/problems/invalid-utf8' });
+    expect(called).toBe(false);
+  });
+
+  it('given base64 UTF-8 when posting then it is decoded exactly', async () => {
+    const utf8 = Buffer.from('{"amount": 1, "name": "caf\u00e9 🏦"}', 'utf8');
+    const response = await post({ ...base64(utf8), headers: { 'content-type': 'application/json' } });
+    expect(response.status).toBe(200);
+    expect(response.body.seen.name).toBe('café 🏦');
+  });
+
+  it('given a text body a gateway decoded lossily (U+FFFD) when posting then 400 invalid-utf8', async () => {
+    const response = await post({
+      body: '{"amount": 1, "name": "caf\uFFFD"}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.type).toBe('/problems/invalid-utf8');
+  });
+});
+
 describe('httpHandler: idempotency key', () => {
   it('given an Idempotency-Key when posting then the context carries it with the body fingerprint', async () => {
     let seen: Seen | undefined;

@@ -11,6 +11,8 @@ export interface RequestState {
   startedAt: number;
   /** The parsed JSON body, before schema validation (the idempotency fingerprint hashes this). */
   json?: unknown;
+  /** The source text of each number in `json`, by path (./json-numbers.ts). */
+  numberSources?: Map<string, string>;
   idempotency?: { key: string; fingerprint: string };
 }
 

@@ -4,63 +4,112 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /**
- * CSRF protection for the HTML forms: a signed double-submit cookie.
+ * CSRF protection for the HTML forms: a token bound to a server-issued, signed session.
  *
- * The browser holds a random nonce in an HttpOnly, SameSite=Strict cookie; every form carries
- * HMAC-SHA256(secret, nonce) in a hidden field. A POST is accepted only when the field matches the cookie's HMAC
- * (constant-time compare). An attacker's page can neither read the cookie nor compute the HMAC, and a cookie planted
- * from a sibling domain is useless without the secret. Requests that browsers label `Sec-Fetch-Site: cross-site`
- * are refused outright.
+ * The browser holds a session cookie (HttpOnly, SameSite=Strict; `__Host-` prefixed over HTTPS, so no sibling
+ * domain can set it) whose value is `<session id>.<HMAC-SHA256(secret, session id)>`: only the server can issue a
+ * session, and a cookie it did not sign is replaced by a new one, never adopted. Every form carries
+ * HMAC-SHA256(secret, session id) under another label in a hidden field; a POST is accepted only when that field is
+ * the token of the cookie's (verified) session, compared in constant time. The client chooses neither value: a
+ * cookie planted with a chosen id is not a session, and a token from another session does not match.
+ *
+ * Before the token, requests a browser marks as coming from another site are refused (isCrossSiteRequest below,
+ * OWASP's Fetch Metadata and Origin checks).
  *
  * The secret comes from WEB_CSRF_SECRET (≥ 32 characters). Without it, outside AWS, a random secret is generated
  * once per process (shared by serverless-offline's worker threads through a 0600 file in the temp directory).
  * Inside a real Lambda the variable is required: containers could not agree on a generated one.
  */
-export const CSRF_COOKIE = 'll_csrf';
+export const SESSION_COOKIE = 'll_session';
+/** The name over HTTPS: browsers accept a `__Host-` cookie only from the host itself, Secure, Path=/, no Domain. */
+export const SECURE_SESSION_COOKIE = '__Host-ll_session';
 export const CSRF_FIELD = '_csrf';
 
-const NONCE = /^[A-Za-z0-9_-]{43}$/; // 32 random bytes, base64url
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/; // 32 random bytes, base64url
+
+export function sessionCookieName(secure: boolean): string {
+  return secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+}
 
 export class CsrfConfigError extends Error {
   override name = 'CsrfConfigError';
 }
 
 export type Csrf = {
-  /** The cookie nonce to keep (when valid) or a new one, with the Set-Cookie to send when it is new. */
-  session(cookieNonce: string | undefined, options?: { secure?: boolean }): { nonce: string; setCookie?: string };
-  /** The hidden-field token for a nonce. */
-  tokenFor(nonce: string): string;
-  /** True when `token` is the HMAC of the cookie's nonce. */
-  verify(cookieNonce: string | undefined, token: unknown): boolean;
+  /**
+   * The session a cookie carries when the server signed it, else a new session with the Set-Cookie to send. The
+   * cookie is the value of sessionCookieName(secure).
+   */
+  session(cookie: string | undefined, options?: { secure?: boolean }): { sessionId: string; setCookie?: string };
+  /** The hidden-field token of a session. */
+  tokenFor(sessionId: string): string;
+  /** True when the cookie is a session the server signed and `token` is that session's token. */
+  verify(cookie: string | undefined, token: unknown): boolean;
 };
+
+function sameText(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 export function createCsrf(secret: Buffer): Csrf {
   if (secret.length < 32) throw new CsrfConfigError('CSRF secret must be at least 32 bytes');
-  const tokenFor = (nonce: string) =>
-    createHmac('sha256', secret).update(`ledgerline-csrf:v1:${nonce}`).digest('base64url');
+  // One key, two labels: a session's signature is never its token, nor the other way round.
+  const mac = (label: 'session' | 'csrf', sessionId: string) =>
+    createHmac('sha256', secret).update(`ledgerline-${label}:v1:${sessionId}`).digest('base64url');
+  const tokenFor = (sessionId: string) => mac('csrf', sessionId);
+  const sessionIdOf = (cookie: string | undefined): string | undefined => {
+    const parts = cookie?.split('.');
+    if (parts?.length !== 2) return undefined;
+    const [sessionId = '', signature = ''] = parts;
+    return SESSION_ID.test(sessionId) && sameText(signature, mac('session', sessionId)) ? sessionId : undefined;
+  };
   return {
     tokenFor,
-    session(cookieNonce, options = {}) {
-      if (cookieNonce !== undefined && NONCE.test(cookieNonce)) return { nonce: cookieNonce };
-      const nonce = randomBytes(32).toString('base64url');
-      return { nonce, setCookie: csrfCookie(nonce, options.secure ?? false) };
+    session(cookie, options = {}) {
+      const existing = sessionIdOf(cookie);
+      if (existing) return { sessionId: existing };
+      const sessionId = randomBytes(32).toString('base64url');
+      return {
+        sessionId,
+        setCookie: sessionCookie(`${sessionId}.${mac('session', sessionId)}`, options.secure ?? false),
+      };
     },
-    verify(cookieNonce, token) {
-      if (cookieNonce === undefined || !NONCE.test(cookieNonce) || typeof token !== 'string') return false;
-      const expected = Buffer.from(tokenFor(cookieNonce));
-      const given = Buffer.from(token);
-      return given.length === expected.length && timingSafeEqual(given, expected);
+    verify(cookie, token) {
+      const sessionId = sessionIdOf(cookie);
+      if (sessionId === undefined || typeof token !== 'string') return false;
+      return sameText(token, tokenFor(sessionId));
     },
   };
 }
 
-export function csrfCookie(nonce: string, secure: boolean): string {
-  return `${CSRF_COOKIE}=${nonce}; Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+export function sessionCookie(value: string, secure: boolean): string {
+  return `${sessionCookieName(secure)}=${value}; Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
 }
 
-/** Refuse requests a browser marks as coming from another site (defence in depth; old browsers omit the header). */
-export function isCrossSiteRequest(headers: Readonly<Record<string, string | undefined>>): boolean {
-  return headers['sec-fetch-site']?.toLowerCase() === 'cross-site';
+function originOf(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    return url.origin === 'null' ? undefined : url.origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A form post a browser marks as not from our own pages (OWASP CSRF cheat sheet: Fetch Metadata, then Origin):
+ * `Sec-Fetch-Site` other than same-origin or none (cross-site, and same-site: a sibling subdomain is another site
+ * to a bank), or an `Origin` other than `ownOrigin` (`null` included). Requests without these headers — non-browser
+ * clients, old browsers — are not refused here; the CSRF token still is required of them.
+ */
+export function isCrossSiteRequest(headers: Readonly<Record<string, string | undefined>>, ownOrigin: string): boolean {
+  const site = headers['sec-fetch-site']?.trim().toLowerCase();
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  const origin = headers.origin?.trim();
+  if (origin === undefined) return false;
+  const own = originOf(ownOrigin);
+  return own === undefined || originOf(origin) !== own;
 }
 
 let memo: Csrf | undefined;

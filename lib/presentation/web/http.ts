@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { bodyBytes, declaredCharsetIsUtf8, decodeBodyText, parseMediaType } from '../http/body';
 import { correlationIdFrom } from '../http/correlation';
 import { logger, withLogContext } from '../../platform/observability/logger';
 import type { SafeHtml } from './html';
@@ -85,19 +86,62 @@ export function textAsset(body: string, contentType: string, cacheSeconds = 300)
 
 export const MAX_FORM_BYTES = 16 * 1024;
 
-export type FormParse = { ok: true; fields: Map<string, string> } | { ok: false; status: 413 | 415; reason: string };
+export type FormParse =
+  { ok: true; fields: Map<string, string> } | { ok: false; status: 400 | 413 | 415; reason: string };
 
-/** An application/x-www-form-urlencoded body (first value of each name), bounded in size. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const HEX = /^[0-9A-Fa-f]{2}$/;
+
+/**
+ * One name or value of an urlencoded body: '+' is a space, %XX a byte, and the bytes must be UTF-8 — unlike
+ * URLSearchParams, which turns %FF into U+FFFD. A '%' without two hex digits stays as typed (WHATWG).
+ */
+export function decodeFormComponent(raw: string): string | undefined {
+  const input = Buffer.from(raw.replaceAll('+', ' '), 'utf8');
+  const bytes = Buffer.alloc(input.length);
+  let length = 0;
+  for (let at = 0; at < input.length; at += 1) {
+    const byte = input[at] as number;
+    const hex = byte === 0x25 ? input.subarray(at + 1, at + 3).toString('latin1') : '';
+    if (HEX.test(hex)) {
+      bytes[length++] = Number.parseInt(hex, 16);
+      at += 2;
+    } else {
+      bytes[length++] = byte;
+    }
+  }
+  try {
+    return UTF8.decode(bytes.subarray(0, length));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An application/x-www-form-urlencoded body (first value of each name), bounded in size, in UTF-8: another declared
+ * charset is a 415, bytes (raw or percent-encoded) that are not UTF-8 a 400 — never replaced by U+FFFD.
+ */
 export function parseForm(event: Pick<WebEvent, 'body' | 'isBase64Encoded' | 'headers'>): FormParse {
-  const contentType = (lowerCaseHeaders(event)['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (contentType !== 'application/x-www-form-urlencoded') {
+  const contentType = lowerCaseHeaders(event)['content-type'] ?? '';
+  if (parseMediaType(contentType).essence !== 'application/x-www-form-urlencoded') {
     return { ok: false, status: 415, reason: 'Forms must be sent as application/x-www-form-urlencoded' };
   }
-  const rawBody = event.body ?? '';
-  const body = event.isBase64Encoded ? Buffer.from(rawBody, 'base64') : Buffer.from(rawBody, 'utf8');
-  if (body.length > MAX_FORM_BYTES) return { ok: false, status: 413, reason: 'The form is too large' };
+  if (!declaredCharsetIsUtf8(contentType)) return { ok: false, status: 415, reason: 'Forms must be sent in UTF-8' };
+  if (bodyBytes(event) > MAX_FORM_BYTES) return { ok: false, status: 413, reason: 'The form is too large' };
+  const notUtf8 = { ok: false, status: 400, reason: 'The form was not sent as valid UTF-8 text' } as const;
+  let text: string;
+  try {
+    text = decodeBodyText(event);
+  } catch {
+    return notUtf8;
+  }
   const fields = new Map<string, string>();
-  for (const [name, value] of new URLSearchParams(body.toString('utf8'))) {
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const at = pair.indexOf('=');
+    const name = decodeFormComponent(at === -1 ? pair : pair.slice(0, at));
+    const value = decodeFormComponent(at === -1 ? '' : pair.slice(at + 1));
+    if (name === undefined || value === undefined) return notUtf8;
     if (!fields.has(name)) fields.set(name, value);
   }
   return { ok: true, fields };

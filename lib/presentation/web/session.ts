@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CSRF_COOKIE, CSRF_FIELD, getCsrf, isCrossSiteRequest } from './csrf';
+import { CSRF_FIELD, getCsrf, isCrossSiteRequest, sessionCookieName } from './csrf';
 import { html } from './html';
 import { htmlResponse, isSecureRequest, lowerCaseHeaders, readCookies, type WebEvent, type WebResult } from './http';
 import { layout, notFoundPage } from './layout';
@@ -8,16 +8,32 @@ import { IDEMPOTENCY_FIELD } from './widgets';
 /** What a page with forms needs: the CSRF token for its hidden fields and the cookie to set (first visit). */
 export type FormSession = { csrfToken: string; cookies: string[] };
 
-export function formSession(event: WebEvent): FormSession {
-  const csrf = getCsrf();
-  const { nonce, setCookie } = csrf.session(readCookies(event).get(CSRF_COOKIE), { secure: isSecureRequest(event) });
-  return { csrfToken: csrf.tokenFor(nonce), cookies: setCookie ? [setCookie] : [] };
+/** The session cookie's value: over HTTPS only the `__Host-` one (a plain one may have been set by a sibling). */
+function sessionCookieOf(event: WebEvent): string | undefined {
+  return readCookies(event).get(sessionCookieName(isSecureRequest(event)));
 }
 
-/** Checks a posted form's CSRF token against the cookie, and refuses cross-site posts. */
+export function formSession(event: WebEvent): FormSession {
+  const csrf = getCsrf();
+  const { sessionId, setCookie } = csrf.session(sessionCookieOf(event), { secure: isSecureRequest(event) });
+  return { csrfToken: csrf.tokenFor(sessionId), cookies: setCookie ? [setCookie] : [] };
+}
+
+/** This deployment's origin as the browser sees it: the scheme (isSecureRequest) and the Host it asked for. */
+export function ownOrigin(event: WebEvent): string {
+  const host = lowerCaseHeaders(event).host ?? event.requestContext?.domainName ?? '';
+  return `${isSecureRequest(event) ? 'https' : 'http'}://${host}`;
+}
+
+/** A post a browser marks as coming from another site (Sec-Fetch-Site, Origin): refused before anything else. */
+export function isCrossSitePost(event: WebEvent): boolean {
+  return isCrossSiteRequest(lowerCaseHeaders(event), ownOrigin(event));
+}
+
+/** Refuses cross-site posts, then checks the form's CSRF token against the session cookie. */
 export function csrfValid(event: WebEvent, fields: Map<string, string>): boolean {
-  if (isCrossSiteRequest(lowerCaseHeaders(event))) return false;
-  return getCsrf().verify(readCookies(event).get(CSRF_COOKIE), fields.get(CSRF_FIELD));
+  if (isCrossSitePost(event)) return false;
+  return getCsrf().verify(sessionCookieOf(event), fields.get(CSRF_FIELD));
 }
 
 /** A fresh key for each rendered form: its submit, retried or double-clicked, has one effect. */
@@ -54,7 +70,7 @@ export function forbiddenForm(retryHref: string): WebResult {
   );
 }
 
-export function badForm(status: 413 | 415, reason: string, retryHref: string): WebResult {
+export function badForm(status: 400 | 413 | 415, reason: string, retryHref: string): WebResult {
   return htmlResponse(
     status,
     layout({

@@ -105,7 +105,7 @@ function actionForm(input: AccountPageInput, action: AccountAction, title: strin
             })
           : ''
       }
-      ${textField({ ...field('amount'), required: true, inputMode: 'decimal', hint: 'e.g. 250.00' })}
+      ${textField({ ...field('amount'), required: true, inputMode: 'decimal', hint: 'A dot for cents, e.g. 250.00 or 1,250.00' })}
       ${textField({ ...field('description'), maxLength: 200 })}
       <button type="submit">${button}</button>
     </form>

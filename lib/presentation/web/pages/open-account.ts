@@ -29,10 +29,10 @@ export function openAccountPage(input: { form: FormState; csrfToken: string; ide
       <div class="card">
         <form method="post" action="/accounts/new" novalidate>
           ${formErrors('open', form, OPEN_ACCOUNT_LABELS)} ${hiddenFields(input.csrfToken, input.idempotencyKey)}
-          ${textField({ ...field('accountNumber'), required: true, maxLength: 34, hint: 'Unique; 1 to 34 letters, digits or "-", e.g. ACC-001', autocomplete: 'off' })}
+          ${textField({ ...field('accountNumber'), required: true, maxLength: 34, hint: 'Unique regardless of case; 1 to 34 letters, digits or "-", e.g. ACC-001', autocomplete: 'off' })}
           ${textField({ ...field('accountName'), required: true, maxLength: 100, hint: 'e.g. Household savings' })}
           ${textField({ ...field('ownerName'), required: true, maxLength: 100, autocomplete: 'name' })}
-          ${textField({ ...field('initialBalance'), required: true, inputMode: 'decimal', hint: 'At most 2 decimals, e.g. 1000.00 (0 is allowed)' })}
+          ${textField({ ...field('initialBalance'), required: true, inputMode: 'decimal', hint: 'A dot for cents, e.g. 1,000.00 (0 is allowed)' })}
           ${textField({ ...field('description'), maxLength: 200, hint: 'Defaults to "Initial deposit"' })}
           <div class="actions">
             <button type="submit">Open account</button><a class="button secondary" href="/">Cancel</a>
