@@ -20,8 +20,8 @@ import { localDataRoot, removeStackState, takeOverStaleStack, writeStackState, t
  * KAFKA_PORT (19092) and KAFKA_CONTROLLER_PORT (KAFKA_PORT + 1).
  * Logs: one line per request and per event worth seeing (LOG_FORMAT=dev, lib/platform/observability/dev-format.ts);
  * LOG_FORMAT=json prints the JSON that CloudWatch gets; LOG_LEVEL=DEBUG adds debug lines and error stacks.
- * serverless-offline's own output is limited to its warnings and errors (SLS_LOG_LEVEL=warning; set SLS_LOG_LEVEL=notice
- * for its per-invocation lines and route table).
+ * serverless-offline's own output is limited to its warnings and errors (SLS_LOG_LEVEL=warning; SLS_LOG_LEVEL=notice
+ * brings back its lines per invocation), less its route table (offline.ts).
  * While it runs, <LOCAL_DATA_DIR or .local>/stack.json tells the npm scripts that need the database where it is.
  * package.json runs it as `node --import tsx`, not through the tsx CLI: the CLI SIGKILLs its child when the child
  * does not acknowledge a signal within 30 ms, which on a busy machine cuts the orderly shutdown short.
