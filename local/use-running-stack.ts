@@ -23,8 +23,8 @@ function useRunningStack(env: NodeJS.ProcessEnv): void {
       : `no npm start is running with its data in ${localDataRoot(env)} (no ${found.file})`;
   process.stderr.write(
     `No database configured: DATABASE_URL is not set, and ${why}.\n` +
-      'Start the local stack with `npm start` (in another terminal; with the same LOCAL_DATA_DIR if you gave it one), ' +
-      'or set DATABASE_URL=postgres://user:password@host:port/db.\n',
+      'Start the local stack with `npm start` (in another terminal; with the same LOCAL_DATA_DIR if you gave it ' +
+      'one), or set DATABASE_URL=postgres://user:password@host:port/db.\n',
   );
   process.exit(1);
 }

@@ -96,8 +96,8 @@ function levelLabel(level: string, paint: Paint): string {
 function clockTime(timestamp: unknown): string {
   const date = typeof timestamp === 'string' || timestamp instanceof Date ? new Date(timestamp) : new Date(Number.NaN);
   if (Number.isNaN(date.getTime())) return typeof timestamp === 'string' ? timestamp : '--:--:--.---';
-  const two = (value: number) => String(value).padStart(2, '0');
-  return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}.${String(date.getMilliseconds()).padStart(3, '0')}`;
+  const pad = (value: number, width = 2) => String(value).padStart(width, '0');
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
 }
 
 /** key=value for every non-standard attribute; plain objects one level deep as key.sub=value. */

@@ -41,8 +41,8 @@ class RequestLogFormatter extends LogFormatter {
 }
 
 /**
- * `json` (default; what CloudWatch gets): one Powertools JSON object per line. `dev` (LOG_FORMAT=dev, set by `npm start`
- * unless LOG_FORMAT is given): the one-line text of dev-format.ts.
+ * `json` (default; what CloudWatch gets): one Powertools JSON object per line. `dev` (LOG_FORMAT=dev, which
+ * `npm start` sets unless LOG_FORMAT is given): the one-line text of dev-format.ts.
  */
 export type LogFormat = 'json' | 'dev';
 
