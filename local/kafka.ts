@@ -14,7 +14,16 @@ import {
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { GiveUp, waitUntil } from '../lib/platform/wait-until';
-import { commandLineOf, isAlive, killOnExit, log, onShutdown, signalQuietly, waitForPidExit } from './lifecycle';
+import {
+  commandLineOf,
+  isAlive,
+  killOnExit,
+  log,
+  onShutdown,
+  signalQuietly,
+  spawnTiedToThisProcess,
+  waitForPidExit,
+} from './lifecycle';
 import { assertPortFree } from './ports';
 
 export const DEFAULT_KAFKA_PORT = 19092;
@@ -36,6 +45,8 @@ export interface LocalKafkaOptions {
 
 export interface LocalKafka {
   brokers: string[];
+  /** The broker's (java's). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -69,7 +80,14 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
 
   const out = openSync(files.consoleLog, 'a');
   const brokerArgs = [...jvm, ...cds.use, ...cds.create, '-cp', classpath, 'kafka.Kafka', files.serverProperties];
-  const child = spawnWithParentDeathSignal(java.command, brokerArgs, { cwd: dataDir, stdio: ['ignore', out, out] });
+  // Its own process group (a terminal's Ctrl-C is for this process, which stops the broker after its clients), and
+  // SIGTERM from the kernel should this process die without stopping it.
+  const child = spawnTiedToThisProcess(
+    java.command,
+    brokerArgs,
+    { cwd: dataDir, stdio: ['ignore', out, out], detached: true },
+    'SIGTERM',
+  );
   closeSync(out);
   child.once('exit', (code, signal) => cds.afterExit(code !== null && signal === null));
   const pid = child.pid;
@@ -95,7 +113,7 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
     await stop();
     throw error;
   }
-  return { brokers, stop };
+  return { brokers, pid, stop };
 }
 
 /** Ready = a metadata request answered with a registered broker (not merely an open port). */
@@ -291,22 +309,6 @@ function kafkaUuid(): string {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;
   }
-}
-
-/**
- * Linux: setpriv --pdeathsig makes the kernel send SIGTERM to the broker if this process dies without running any
- * handler (SIGKILL, crash). setpriv execs java, so the pid stays the broker's. Elsewhere the exit handlers must do.
- */
-function spawnWithParentDeathSignal(
-  command: string,
-  args: string[],
-  options: Parameters<typeof spawn>[2],
-): ChildProcess {
-  const setpriv = process.platform === 'linux' ? '/usr/bin/setpriv' : undefined;
-  if (setpriv && existsSync(setpriv)) {
-    return spawn(setpriv, ['--pdeathsig', 'SIGTERM', '--', command, ...args], { ...options, detached: false });
-  }
-  return spawn(command, args, { ...options, detached: false });
 }
 
 /** A broker left running by a run that was SIGKILLed on a platform without setpriv. */

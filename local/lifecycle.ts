@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { waitUntil } from '../lib/platform/wait-until';
 
@@ -66,6 +67,7 @@ function install(): void {
   }
 }
 
+/** Stops everything, then exits with one line: `[local] stopped (<reason>, 1.2 s)`. */
 function shutDownAndExit(reason: string, exitCode: number): void {
   if (stopping) {
     // A second Ctrl-C: the user is out of patience.
@@ -73,8 +75,11 @@ function shutDownAndExit(reason: string, exitCode: number): void {
     process.exit(exitCode);
   }
   stopping = true;
-  log(`${reason}: stopping local services…`);
-  void stopAll().finally(() => process.exit(exitCode));
+  const began = Date.now();
+  void stopAll().finally(() => {
+    log(`stopped (${reason}, ${((Date.now() - began) / 1000).toFixed(1)} s)`);
+    process.exit(exitCode);
+  });
 }
 
 /**
@@ -108,6 +113,26 @@ function describe(pid: number): { ppid: number; command: string } {
   return { ppid: Number(match?.[1] ?? 0), command: match?.[2] ?? '' };
 }
 
+/**
+ * Spawns a long-running child that ends with this process even when this process cannot stop it (SIGKILL, a crash):
+ * on Linux, setpriv --pdeathsig has the kernel send it `deathSignal` when this process's thread that spawned it
+ * exits. setpriv execs the command, so the child's pid is the command's. Elsewhere the exit handlers and the next
+ * start's pid-file checks must do. `detached` (a process group of its own) keeps a terminal's Ctrl-C, which signals
+ * the whole foreground group, from stopping the child before this process has stopped what depends on it.
+ */
+export function spawnTiedToThisProcess(
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions,
+  deathSignal: NodeJS.Signals,
+): ChildProcess {
+  const setpriv = process.platform === 'linux' ? '/usr/bin/setpriv' : undefined;
+  if (setpriv && existsSync(setpriv)) {
+    return spawn(setpriv, ['--pdeathsig', deathSignal, '--', command, ...args], options);
+  }
+  return spawn(command, [...args], options);
+}
+
 export function signalQuietly(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(pid, signal);
@@ -116,12 +141,24 @@ export function signalQuietly(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** True while `pid` runs; a zombie (exited, not yet reaped by its parent, e.g. a lazy pid 1) counts as gone. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    // /proc/<pid>/stat: "pid (command) state …"; the command may contain spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2) === 'Z';
+  } catch {
+    return false;
   }
 }
 

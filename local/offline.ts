@@ -1,7 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import { GiveUp, waitUntil } from '../lib/platform/wait-until';
+import { spawnTiedToThisProcess } from './lifecycle';
 import { freePort } from './ports';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -10,7 +14,10 @@ export interface OfflineOptions {
   /** Defaults: free ports. */
   httpPort?: number;
   lambdaPort?: number;
-  /** 'inherit' shows serverless-offline's output (npm start); a file path keeps it out of the test output. */
+  /**
+   * 'inherit' shows serverless-offline's output here (npm start), less its route table and blank lines; a file path
+   * keeps it out of the test output.
+   */
   output: 'inherit' | { logFile: string };
   env?: NodeJS.ProcessEnv;
 }
@@ -33,7 +40,9 @@ export async function startOffline(options: OfflineOptions): Promise<RunningOffl
   const httpPort = options.httpPort ?? (await freePort());
   const lambdaPort = options.lambdaPort ?? (await freePort());
   const inherit = options.output === 'inherit';
-  const child = spawn(
+  // Its own process group (stop() signals the whole group: its esbuild and worker children too), and SIGTERM from
+  // the kernel should this process die without stopping it (a SIGKILLed `npm start` must not leave the ports taken).
+  const child = spawnTiedToThisProcess(
     process.execPath,
     [
       ...(process.env.OFFLINE_NODE_ARGS ? process.env.OFFLINE_NODE_ARGS.split(' ') : []),
@@ -48,17 +57,22 @@ export async function startOffline(options: OfflineOptions): Promise<RunningOffl
     {
       cwd: REPO_ROOT,
       detached: true,
-      stdio: inherit ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+      stdio: inherit ? ['ignore', 'pipe', 'inherit'] : ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
+        // Its stdout is a pipe to this process (see withoutRouteTable): keep the colours a terminal here would get.
+        ...(inherit && wantsColor() && { FORCE_COLOR: '1' }),
         ...options.env,
         PORT: String(httpPort),
         LAMBDA_PORT: String(lambdaPort),
         SLS_TELEMETRY_DISABLED: '1',
       },
     },
+    'SIGTERM',
   );
-  if (options.output !== 'inherit') {
+  if (options.output === 'inherit') {
+    if (child.stdout) withoutRouteTable(child.stdout, process.stdout);
+  } else {
     mkdirSync(path.dirname(options.output.logFile), { recursive: true });
     const log = createWriteStream(options.output.logFile);
     child.stdout?.pipe(log);
@@ -95,4 +109,23 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
+}
+
+/**
+ * serverless-offline prints every route in a box at start-up, whatever its log level, with invoke URLs on the HTTP
+ * port and short function names that do not work (the Lambda API is on LAMBDA_PORT and takes the full names; the
+ * banner of local/start.ts shows the working command). Everything else passes, blank lines aside.
+ */
+export function withoutRouteTable(input: Readable, output: Writable): void {
+  let inBox = false;
+  createInterface({ input, crlfDelay: Infinity }).on('line', (line) => {
+    const plain = stripVTControlCharacters(line).trim();
+    if (plain.startsWith('┌')) inBox = true;
+    else if (inBox) inBox = !plain.startsWith('└');
+    else if (plain !== '') output.write(`${line}\n`);
+  });
+}
+
+function wantsColor(): boolean {
+  return process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.FORCE_COLOR === undefined;
 }

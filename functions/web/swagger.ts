@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { html } from '../../lib/presentation/web/html';
-import { lowerCaseHeaders, type WebEvent, type WebResult } from '../../lib/presentation/web/http';
+import { lowerCaseHeaders, withRequestLog, type WebEvent } from '../../lib/presentation/web/http';
 
 /**
  * GET /swagger → Swagger UI for /openapi.json; GET /swagger/{file+} → its assets, read from the swagger-ui-dist
@@ -91,7 +91,7 @@ function acceptsGzip(event: WebEvent): boolean {
 
 const COMMON = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'same-origin' } as const;
 
-export async function handler(event: WebEvent): Promise<WebResult> {
+export const handler = withRequestLog(async (event) => {
   const file = event.pathParameters?.file;
   if (file === undefined) {
     return {
@@ -127,4 +127,4 @@ export async function handler(event: WebEvent): Promise<WebResult> {
         ? asset.body.toString('utf8')
         : asset.body.toString('base64'),
   };
-}
+});

@@ -39,13 +39,47 @@ const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** kafkajs logs through our structured logger; its INFO chatter is demoted to debug. */
+// kafkajs' own table of broker error codes (not part of its typed API; the package has no `exports` map).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { errorCodes } = require('kafkajs/src/protocol/error') as {
+  errorCodes: ReadonlyArray<{ message: string; retriable: boolean }>;
+};
+const RETRIABLE_BROKER_ERRORS = new Set(errorCodes.filter((code) => code.retriable).map((code) => code.message));
+
+/**
+ * kafkajs messages that are debug, not warnings, for this project:
+ *  - its Connection logs every error response at ERROR before its retrier handles it; a retriable one (a coordinator
+ *    still loading after the broker starts, a leader moving) is retried, and if the retries run out the caller gets the
+ *    error and reports it;
+ *  - "Limiting retries for the idempotent producer may invalidate EoS guarantees": kafkajs merges the client's
+ *    `retry` (createKafka's bounded retries) into every producer's and warns when an idempotent producer's retries are
+ *    not unbounded. Ours are bounded on purpose (a nudge must not keep a command waiting), and a producer whose send
+ *    failed is thrown away, never reused (outbox/relay/producer-handle.ts, projections/dead-letter.ts): consumers drop
+ *    the resulting duplicates by account version. Unbounded retries would be the only way to silence it at the source.
+ */
+export function isRoutineKafkaLog(entry: Pick<LogEntry, 'namespace' | 'log'>): boolean {
+  const { message, error } = entry.log as { message?: string; error?: unknown };
+  if (entry.namespace === 'Producer' && message?.startsWith('Limiting retries for the idempotent producer'))
+    return true;
+  return (
+    entry.namespace === 'Connection' &&
+    message?.startsWith('Response ') === true &&
+    typeof error === 'string' &&
+    RETRIABLE_BROKER_ERRORS.has(error)
+  );
+}
+
+/** kafkajs logs through our structured logger; its INFO chatter and its routine messages are demoted to debug. */
 function logCreator() {
-  return ({ level, label, log }: LogEntry) => {
-    const { message, ...extra } = log;
+  return (entry: LogEntry) => {
+    const { level, namespace, log } = entry;
+    // kafkajs' own timestamp and logger name repeat what every log line already has.
+    const extra = Object.fromEntries(
+      Object.entries(log).filter(([key]) => key !== 'message' && key !== 'timestamp' && key !== 'logger'),
+    );
     const name = LEVEL_NAMES[level] ?? 'debug';
-    const method = name === 'info' ? 'debug' : name;
-    logger[method](`kafkajs ${label}: ${message}`, { kafka: extra });
+    const method = name === 'info' || isRoutineKafkaLog(entry) ? 'debug' : name;
+    logger[method](`kafkajs ${namespace}: ${log.message}`, { kafka: extra });
   };
 }
 

@@ -1,6 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
-import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
+import { LogFormatter, Logger, LogItem, LogLevelThreshold } from '@aws-lambda-powertools/logger';
+import type { ConstructorOptions, LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
+import { formatDevLine } from './dev-format';
+
+export { REQUEST_LOG_MESSAGE } from './dev-format';
 
 /** What every log line written while handling one request carries. */
 export interface LogContext {
@@ -37,9 +40,44 @@ class RequestLogFormatter extends LogFormatter {
   }
 }
 
-/** One structured JSON logger for every function. */
-export const logger = new Logger({
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'ledgerline',
-  logLevel: (process.env.LOG_LEVEL as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT' | undefined) ?? 'INFO',
-  logFormatter: new RequestLogFormatter(),
-});
+/**
+ * `json` (default; what CloudWatch gets): one Powertools JSON object per line. `dev` (LOG_FORMAT=dev, which
+ * `npm start` sets unless LOG_FORMAT is given): the one-line text of dev-format.ts.
+ */
+export type LogFormat = 'json' | 'dev';
+
+export function logFormatFrom(value: string | undefined): LogFormat {
+  return value?.trim().toLowerCase() === 'dev' ? 'dev' : 'json';
+}
+
+/** The same log items as the JSON logger (same levels, keys, request context), printed as dev-format.ts lines. */
+class DevLogger extends Logger {
+  protected override printLog(logLevel: number, log: LogItem): void {
+    log.prepareForPrint();
+    const stacks = this.level <= LogLevelThreshold.DEBUG;
+    const line = formatDevLine(log.getAttributes(), { stacks, color: wantsColor(), cwd: process.cwd() });
+    (logLevel >= LogLevelThreshold.WARN ? process.stderr : process.stdout).write(`${line}\n`);
+  }
+
+  protected override createLogger(options?: ConstructorOptions): Logger {
+    return new DevLogger(options);
+  }
+}
+
+function wantsColor(): boolean {
+  if (process.env.NO_COLOR) return false;
+  if (process.env.FORCE_COLOR !== undefined) return process.env.FORCE_COLOR !== '0';
+  return process.stdout.isTTY === true;
+}
+
+export function createLogger(format: LogFormat = logFormatFrom(process.env.LOG_FORMAT)): Logger {
+  const options: ConstructorOptions = {
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'ledgerline',
+    logLevel: (process.env.LOG_LEVEL as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT' | undefined) ?? 'INFO',
+    logFormatter: new RequestLogFormatter(),
+  };
+  return format === 'dev' ? new DevLogger(options) : new Logger(options);
+}
+
+/** One logger for every function: structured JSON on AWS, LOG_FORMAT=dev for the local terminal. */
+export const logger = createLogger();

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { bodyBytes, declaredCharsetIsUtf8, decodeBodyText, parseMediaType } from '../http/body';
 import { correlationIdFrom } from '../http/correlation';
-import { logger, withLogContext } from '../../platform/observability/logger';
+import { requestMethod, requestPath } from '../http/request';
+import { logger, REQUEST_LOG_MESSAGE, withLogContext } from '../../platform/observability/logger';
 import type { SafeHtml } from './html';
 
 export type WebEvent = APIGatewayProxyEventV2;
@@ -147,21 +148,47 @@ export function parseForm(event: Pick<WebEvent, 'body' | 'isBase64Encoded' | 'he
   return { ok: true, fields };
 }
 
+/**
+ * Runs a web handler in its request's log context and writes the request's one log line (the 'HTTP request' item
+ * the API handlers' correlation() middleware writes too), whatever the outcome.
+ */
+export function withRequestLog(
+  handle: (event: WebEvent, correlationId: string) => Promise<WebResult>,
+): (event: WebEvent) => Promise<WebResult> {
+  return (event) => {
+    const startedAt = Date.now();
+    const correlationId = correlationIdFrom(event);
+    return withLogContext({ correlationId }, async () => {
+      let status = 500;
+      try {
+        const result = await handle(event, correlationId);
+        status = result.statusCode ?? 200;
+        return result;
+      } finally {
+        logger.info(REQUEST_LOG_MESSAGE, {
+          method: requestMethod(event),
+          path: requestPath(event),
+          routeKey: event.routeKey,
+          status,
+          durationMs: Date.now() - startedAt,
+        });
+      }
+    });
+  };
+}
+
 /** Runs a page handler; anything unexpected is logged and answered with a plain error page, never a stack. */
 export function webHandler(
   render: (event: WebEvent, correlationId: string) => Promise<WebResult>,
   errorPage: (correlationId: string) => SafeHtml,
 ): (event: WebEvent) => Promise<WebResult> {
-  return (event) => {
-    const correlationId = correlationIdFrom(event);
-    return withLogContext({ correlationId }, async () => {
-      try {
-        const result = await render(event, correlationId);
-        return { ...result, headers: { ...result.headers, 'x-correlation-id': correlationId } };
-      } catch (error) {
-        logger.error('Page failed', { error: error as Error, path: event.rawPath });
-        return htmlResponse(500, errorPage(correlationId), { headers: { 'x-correlation-id': correlationId } });
-      }
-    });
-  };
+  return withRequestLog(async (event, correlationId) => {
+    try {
+      const result = await render(event, correlationId);
+      return { ...result, headers: { ...result.headers, 'x-correlation-id': correlationId } };
+    } catch (error) {
+      logger.error('Page failed', { error: error as Error, path: event.rawPath });
+      return htmlResponse(500, errorPage(correlationId), { headers: { 'x-correlation-id': correlationId } });
+    }
+  });
 }
