@@ -71,7 +71,7 @@ export async function projectRecords(
     }
   }
 
-  logger.info('Projected batch', {
+  logger.debug('Projected batch', {
     records: records.length,
     applied: summary.applied,
     skipped: summary.skipped,

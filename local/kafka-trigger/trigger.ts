@@ -102,12 +102,21 @@ function toSourceRecord(topic: string, partition: number, message: KafkaMessage,
   };
 }
 
+// kafkajs' own table of broker error codes (not part of its typed API; the package has no `exports` map).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { errorCodes } = require('kafkajs/src/protocol/error') as {
+  errorCodes: ReadonlyArray<{ message: string; retriable: boolean }>;
+};
+const RETRIABLE_BROKER_ERRORS = new Set(errorCodes.filter((code) => code.retriable).map((code) => code.message));
+
 function kafkaLogCreator(logger: TriggerLogger) {
   return () =>
     ({ namespace, level, log }: LogEntry): void => {
       const { message, ...extra } = log;
       const text = `kafkajs ${namespace}: ${message}`;
-      if (level === logLevel.ERROR) logger.error(text, extra);
+      // kafkajs logs every error response before its retrier handles it (a coordinator still loading at start-up).
+      const retriable = typeof extra.error === 'string' && RETRIABLE_BROKER_ERRORS.has(extra.error);
+      if (level === logLevel.ERROR && !retriable) logger.error(text, extra);
       else if (level === logLevel.WARN) logger.warn(text, extra);
       else logger.debug(text, extra);
     };
