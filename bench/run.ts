@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: the event store against the PostgreSQL ceiling (pgbench) and Emmett, account loads with snapshots,
- * the whole pipeline over HTTP, and a read-model rebuild. Prints a Markdown table (stdout; progress on stderr) and
- * writes bench/results/latest.json. Provisions PostgreSQL and Kafka like the tests do (DATABASE_URL / KAFKA_BROKERS,
- * else Docker, else embedded) and works in a database of its own, dropped at the end.
+ * the whole pipeline over HTTP, a read-model rebuild, and the cold start of every packaged function. Prints a Markdown
+ * table (stdout; progress on stderr) and writes bench/results/latest.json. Provisions PostgreSQL and Kafka like the
+ * tests do (DATABASE_URL / KAFKA_BROKERS, else Docker, else embedded) and works in a database of its own, dropped at
+ * the end; a run of scenario 6 alone (BENCH_SCENARIOS=6) provisions neither.
  *
  * BENCH_QUICK=1 smoke run · BENCH_SCENARIOS=1,2 subset · BENCH_ROUNDS, BENCH_PIPELINE_SECONDS, BENCH_PIPELINE_RATE,
  * BENCH_APPEND_SECONDS, BENCH_CONSUMER_EVENTS, BENCH_REBUILD_EVENTS, BENCH_HTTP_SECONDS, BENCH_POOL_SIZE — see
@@ -12,7 +13,7 @@ import path from 'node:path';
 import { Pool } from 'pg';
 import { onShutdown } from '../local/lifecycle';
 import { provisionServices } from '../local/services';
-import { readBenchConfig } from './harness/config';
+import { readBenchConfig, type BenchConfig } from './harness/config';
 import { createBenchDatabase } from './harness/database';
 import { machineFacts } from './harness/machine';
 import { stockTypes } from './harness/pg-types';
@@ -24,11 +25,11 @@ import type { BenchContext } from './scenarios/context';
 
 const RESULTS = path.join(__dirname, 'results', 'latest.json');
 
-interface Step {
-  scenario: number;
-  title: string;
-  run: (ctx: BenchContext) => Promise<Row[]>;
-}
+type Step = { scenario: number; title: string } & (
+  | { run: (ctx: BenchContext) => Promise<Row[]> }
+  /** Needs neither PostgreSQL nor Kafka. */
+  | { standalone: (config: BenchConfig, notes: string[]) => Promise<Row[]> }
+);
 
 const STEPS: Step[] = [
   { scenario: 1, title: 'appends', run: async (ctx) => (await import('./scenarios/appends')).appendScenarios(ctx) },
@@ -45,11 +46,64 @@ const STEPS: Step[] = [
   },
   { scenario: 5, title: 'rebuild', run: async (ctx) => (await import('./scenarios/rebuild')).rebuildScenarios(ctx) },
   { scenario: 4, title: 'pipeline', run: async (ctx) => (await import('./scenarios/pipeline')).pipelineScenarios(ctx) },
+  {
+    scenario: 6,
+    title: 'cold start',
+    standalone: async (config, notes) => (await import('./scenarios/cold-start')).coldStartScenario(config, notes),
+  },
 ];
+
+/** Runs the steps in order; a failing step becomes a "not run" row and the others go on. */
+async function runSteps(steps: Step[], config: BenchConfig, ctx: BenchContext | undefined, notes: string[]) {
+  const rows: Row[] = [];
+  for (const step of steps) {
+    const t0 = Date.now();
+    progress(`scenario ${step.scenario} (${step.title})…`);
+    try {
+      if ('standalone' in step) rows.push(...(await step.standalone(config, notes)));
+      else if (ctx) rows.push(...(await step.run(ctx)));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      progress(`scenario ${step.scenario} (${step.title}) failed: ${error instanceof Error ? error.stack : reason}`);
+      rows.push({ scenario: step.scenario, measurement: step.title, unit: '', notRun: `not run: ${reason}` });
+    }
+    progress(`scenario ${step.scenario} (${step.title}) took ${Math.round((Date.now() - t0) / 1000)} s`);
+  }
+  return rows;
+}
+
+function finish(
+  started: number,
+  machine: Awaited<ReturnType<typeof machineFacts>>,
+  settings: Record<string, unknown>,
+  rows: Row[],
+  notes: string[],
+): void {
+  const durationSeconds = Math.round((Date.now() - started) / 1000);
+  const table = renderTable(rows);
+  const allNotes = [...notes, `Whole run: ${durationSeconds} s.`];
+  process.stdout.write(
+    `\n${renderHeader(machine, settings)}\n\n${table}\n\n${allNotes.map((n) => `- ${n}`).join('\n')}\n`,
+  );
+  writeReport(
+    { generatedAt: new Date().toISOString(), durationSeconds, machine, settings, rows, notes: allNotes },
+    RESULTS,
+  );
+  progress(`wrote ${path.relative(process.cwd(), RESULTS)}`);
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
   const config = readBenchConfig();
+  const steps = STEPS.filter((s) => config.scenarios.has(s.scenario));
+  if (steps.every((step) => 'standalone' in step)) {
+    const machine = await machineFacts(undefined, { postgres: 'none', kafka: 'none' }, [], 'not used');
+    const settings = { quick: config.quick, rounds: config.rounds };
+    process.stderr.write(`${renderHeader(machine, settings)}\n`);
+    const notes: string[] = [];
+    finish(started, machine, settings, await runSteps(steps, config, undefined, notes), notes);
+    return;
+  }
   const userEnv = { ...process.env };
   // The project's logger in this process: silent (kafkajs' transient coordinator errors, …); failures surface as
   // exceptions. Servers the bench starts keep the user's LOG_LEVEL.
@@ -116,28 +170,7 @@ async function main(): Promise<void> {
       notes: [],
     };
     cleanups.push(() => deleteTopics(ctx.topics));
-    const rows: Row[] = [];
-    for (const step of STEPS.filter((s) => config.scenarios.has(s.scenario))) {
-      const t0 = Date.now();
-      progress(`scenario ${step.scenario} (${step.title})…`);
-      try {
-        rows.push(...(await step.run(ctx)));
-      } catch (error) {
-        const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-        progress(`scenario ${step.scenario} (${step.title}) failed: ${error instanceof Error ? error.stack : reason}`);
-        rows.push({ scenario: step.scenario, measurement: step.title, unit: '', notRun: `not run: ${reason}` });
-      }
-      progress(`scenario ${step.scenario} (${step.title}) took ${Math.round((Date.now() - t0) / 1000)} s`);
-    }
-
-    const durationSeconds = Math.round((Date.now() - started) / 1000);
-    const table = renderTable(rows);
-    const notes = [...ctx.notes, `Whole run: ${durationSeconds} s.`];
-    process.stdout.write(
-      `\n${renderHeader(machine, settings)}\n\n${table}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`,
-    );
-    writeReport({ generatedAt: new Date().toISOString(), durationSeconds, machine, settings, rows, notes }, RESULTS);
-    progress(`wrote ${path.relative(process.cwd(), RESULTS)}`);
+    finish(started, machine, settings, await runSteps(steps, config, ctx, ctx.notes), ctx.notes);
   } finally {
     await cleanup();
   }

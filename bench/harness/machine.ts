@@ -63,16 +63,19 @@ export function kafkaVersion(source: string, brokers: readonly string[]): string
 }
 
 export async function machineFacts(
-  pool: Pool,
+  pool: Pool | undefined,
   sources: { postgres: string; kafka: string },
   brokers: readonly string[],
   pgbenchVersion: string,
 ): Promise<MachineFacts> {
   const cpus = os.cpus();
-  const pg = await pool.query<{ name: string; setting: string }>(
-    `SELECT name, setting FROM pg_settings
-      WHERE name IN ('server_version', 'fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_connections')`,
-  );
+  // No pool: a run of scenarios that need neither PostgreSQL nor Kafka (scenario 6 alone).
+  const pg = pool
+    ? await pool.query<{ name: string; setting: string }>(
+        `SELECT name, setting FROM pg_settings
+          WHERE name IN ('server_version', 'fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_connections')`,
+      )
+    : { rows: [] };
   const setting = (name: string) => pg.rows.find((row) => row.name === name)?.setting ?? '?';
   const sharedBuffersMiB = Math.round((Number(setting('shared_buffers')) * 8) / 1024);
   const dirty = (run('git', ['status', '--porcelain']) ?? '') !== '';
@@ -83,13 +86,14 @@ export async function machineFacts(
     memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
-    postgres: setting('server_version'),
+    postgres: pool ? setting('server_version') : 'not used',
     postgresSource: sources.postgres,
-    postgresSettings:
-      `fsync=${setting('fsync')} synchronous_commit=${setting('synchronous_commit')} ` +
-      `full_page_writes=${setting('full_page_writes')} shared_buffers=${sharedBuffersMiB}MB ` +
-      `max_connections=${setting('max_connections')}`,
-    kafka: kafkaVersion(sources.kafka, brokers),
+    postgresSettings: pool
+      ? `fsync=${setting('fsync')} synchronous_commit=${setting('synchronous_commit')} ` +
+        `full_page_writes=${setting('full_page_writes')} shared_buffers=${sharedBuffersMiB}MB ` +
+        `max_connections=${setting('max_connections')}`
+      : 'none',
+    kafka: pool ? kafkaVersion(sources.kafka, brokers) : 'not used',
     kafkaSource: sources.kafka,
     pgbench: pgbenchVersion,
     emmett: `@event-driven-io/emmett-postgresql ${packageVersion('@event-driven-io/emmett-postgresql')}`,

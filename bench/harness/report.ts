@@ -29,6 +29,7 @@ export const SCENARIO_TITLES: Record<number, string> = {
   3: 'Account load with snapshots',
   4: 'Pipeline (HTTP → event store → relay → Kafka → projector → read model)',
   5: 'Rebuild of the read models',
+  6: 'Cold start, one zip per function (what `npm run package` deploys)',
 };
 
 export interface BenchReport {

@@ -3,7 +3,8 @@
 #   1. `serverless package --stage ${STAGE:-aws}` with fake credentials (osls makes no AWS call when packaging)
 #   2. cfn-lint on the generated CloudFormation template (W3005 is ignored: osls's own HTTP API routes repeat a
 #      dependency that a Ref already implies)
-#   3. `docker compose config -q` on docker-compose.yml
+#   3. scripts/aws/check-package.cjs: one zip per function, API zips ≤ 1 MiB, database functions after the migrations
+#   4. `docker compose config -q` on docker-compose.yml
 # Usage: scripts/aws/check-template.sh  (STAGE=aws-self-managed for the self-managed Kafka example stage)
 set -euo pipefail
 
@@ -19,6 +20,7 @@ unset AWS_PROFILE
 npx serverless package --stage "$stage" --package "$root/.serverless"
 "$tools_bin/cfn-lint" --ignore-checks W3005 -- "$root/.serverless/cloudformation-template-update-stack.json"
 echo "cfn-lint: no findings in the $stage template"
+node "$root/scripts/aws/check-package.cjs" "$root/.serverless"
 
 docker compose -f "$root/docker-compose.yml" config -q
 echo "docker compose config: valid"

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { csrfSecretFromSecretsManager } from '../../platform/config/csrf-secret';
 
 /**
  * CSRF protection for the HTML forms: a token bound to a server-issued, signed session.
@@ -120,7 +121,7 @@ export function getCsrf(env: NodeJS.ProcessEnv = process.env): Csrf {
 }
 
 export function resolveSecret(env: NodeJS.ProcessEnv): Buffer {
-  const configured = env.WEB_CSRF_SECRET;
+  const configured = env.WEB_CSRF_SECRET || csrfSecretFromSecretsManager(env);
   if (configured) {
     if (configured.length < 32) throw new CsrfConfigError('WEB_CSRF_SECRET must be at least 32 characters');
     return Buffer.from(configured, 'utf8');
