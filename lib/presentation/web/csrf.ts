@@ -17,7 +17,7 @@ import { csrfSecretFromSecretsManager } from '../../platform/config/csrf-secret'
  * Before the token, requests a browser marks as coming from another site are refused (isCrossSiteRequest below,
  * OWASP's Fetch Metadata and Origin checks).
  *
- * The secret comes from WEB_CSRF_SECRET (≥ 32 characters). Without it, outside AWS, a random secret is generated
+ * The secret comes from WEB_CSRF_SECRET (≥ 32 characters) or, on AWS, from the Secrets Manager secret WEB_CSRF_SECRET_ARN. Without it, outside AWS, a random secret is generated
  * once per process (shared by serverless-offline's worker threads through a 0600 file in the temp directory).
  * Inside a real Lambda the variable is required: containers could not agree on a generated one.
  */
@@ -128,7 +128,9 @@ export function resolveSecret(env: NodeJS.ProcessEnv): Buffer {
   }
   const inRealLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && env.IS_OFFLINE !== 'true';
   if (inRealLambda) {
-    throw new CsrfConfigError('WEB_CSRF_SECRET is required in AWS (containers cannot share a generated secret)');
+    throw new CsrfConfigError(
+      'WEB_CSRF_SECRET_ARN (or WEB_CSRF_SECRET) is required in AWS (containers cannot share a generated secret)',
+    );
   }
   return processDevSecret();
 }
