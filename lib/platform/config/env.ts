@@ -34,6 +34,8 @@ const envSchema = z.object({
   KAFKA_TOPIC_PARTITIONS: positiveInt(6),
   PROJECTOR_CONSUMER_GROUP: z.string().min(1).default('ledgerline-projector'),
   SNAPSHOT_EVERY: positiveInt(50),
+  /** how long an Idempotency-Key is remembered; older keys are new keys, and the sweep purges them */
+  IDEMPOTENCY_TTL_HOURS: positiveInt(24),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   AWS_REGION: z.string().optional(),
 });
