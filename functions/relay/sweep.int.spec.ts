@@ -71,7 +71,7 @@ describe('scheduled relay sweep', () => {
     // the audit is due (another sweep of this run may have finished one already)
     await pool.query(`UPDATE read_model.audits SET last_finished_at = NULL WHERE projection = 'read_model'`);
 
-    // when (repeated while an audit run elsewhere holds the read model, or the invocation's time ran out)
+    // when (repeated until the account is repaired: an audit run elsewhere may hold the read model for a while)
     const results = await pollUntil(async () => {
       const result = await handler(undefined, { getRemainingTimeInMillis: () => 30_000 });
       const row = await pool.query<{ balance: string }>(
@@ -88,12 +88,14 @@ describe('scheduled relay sweep', () => {
       [[expired, live]],
     );
     expect(keys.rows.map((row) => row.key)).toEqual([live]);
-    expect(results.audit).toMatchObject({
-      status: 'finished',
-      divergent: expect.arrayContaining([
-        { accountId, reason: 'balances row: balance 900042.00 (store: 42.00)' },
-      ]) as unknown,
-      run: { divergentAccounts: expect.any(Number) as unknown },
-    });
+    // (only an audit repairs this account; when the local stack's scheduled sweep audited first, this one found the
+    // audit busy or already done)
+    const audit = results.audit;
+    const found = 'divergent' in audit ? audit.divergent : [];
+    const elsewhere = 'status' in audit && (audit.status === 'busy' || audit.status === 'not-due');
+    expect(
+      elsewhere ||
+        found.some((d) => d.accountId === accountId && d.reason === 'balances row: balance 900042.00 (store: 42.00)'),
+    ).toBe(true);
   });
 });
