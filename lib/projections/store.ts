@@ -105,7 +105,8 @@ export function balanceFromDb(row: BalanceDbRow): BalanceRow {
  * version order: locks the accounts' progress rows (sorted, so concurrent batches never deadlock), releases parked
  * events that the new ones make contiguous, parks what lies beyond a gap, skips duplicates, and writes balances,
  * transactions, progress and parked rows. Nothing is visible until the caller commits, so a crash anywhere leaves
- * the read models as they were and the redelivery is applied as if for the first time.
+ * the read models as they were and the redelivery is applied as if for the first time. With `verify` (the projector),
+ * events are first checked against the event store: refused ones and divergent accounts are reported, not applied.
  */
 export async function applyEvents(
   tx: PoolClient,
