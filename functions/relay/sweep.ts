@@ -1,6 +1,8 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import { purgeExpiredIdempotencyKeys, type PurgeResult } from '../../lib/commands/accounts/idempotency';
 import { getPool } from '../../lib/platform/db/pool';
 import { logger } from '../../lib/platform/observability/logger';
+import { auditReadModels, type AuditStepResult } from '../../lib/projections/audit';
 import { reconcileReadModels, type ReconcileResult } from '../../lib/projections/reconcile';
 import { createRelay, type DrainResult, type Relay } from '../../lib/outbox/relay';
 
@@ -12,10 +14,16 @@ const DEFAULT_BUDGET_MS = 50_000;
 /** The reconciler only looks at accounts whose newest event is older than this: the Kafka path goes first. */
 const RECONCILE_SETTLE_MS = 60_000;
 
+type Skipped = { skipped: string };
+
 export interface SweepResult {
   relay: DrainResult;
-  reconcile: ReconcileResult | { skipped: string };
+  reconcile: ReconcileResult | Skipped;
+  idempotencyPurge: PurgeResult | Skipped;
+  audit: AuditStepResult | Skipped;
 }
+
+const NO_TIME_LEFT: Skipped = { skipped: 'no time left' };
 
 /**
  * Scheduled sweep (`schedule: rate(1 minute)`; locally run by serverless-offline):
@@ -25,6 +33,11 @@ export interface SweepResult {
  *     failed; the next sweep starts again from the unchanged checkpoint).
  *  2. the read-model reconciler (lib/projections/reconcile.ts) brings up to date, from the event store, any account
  *     the Kafka path left behind for more than a minute. Normally a no-op.
+ *  3. idempotency keys older than IDEMPOTENCY_TTL_HOURS are deleted, in batches (lib/commands/accounts/idempotency.ts).
+ *  4. the read-model audit (lib/projections/audit.ts), when due (READ_MODEL_AUDIT_INTERVAL_MINUTES after the last
+ *     one): every account's read model compared with the event store, divergent ones re-projected from it. A long
+ *     audit goes on at the next sweeps.
+ * Each step runs only while the invocation has time left; what a step leaves is taken up by the next sweep.
  */
 export async function handler(
   _event?: ScheduledEvent,
@@ -43,10 +56,25 @@ export async function handler(
     logger.error('Relay sweep failed', { error });
     throw error;
   }
-  if (Date.now() >= deadline) return { relay: drained, reconcile: { skipped: 'no time left' } };
+  const result: SweepResult = {
+    relay: drained,
+    reconcile: NO_TIME_LEFT,
+    idempotencyPurge: NO_TIME_LEFT,
+    audit: NO_TIME_LEFT,
+  };
+  if (Date.now() >= deadline) return result;
   const reconciled = await reconcileReadModels(getPool(), { settleMs: RECONCILE_SETTLE_MS });
   if (reconciled.accounts > 0) logger.info('Read-model reconciliation', { ...reconciled });
-  return { relay: drained, reconcile: reconciled };
+  result.reconcile = reconciled;
+
+  if (Date.now() >= deadline) return result;
+  const purged = await purgeExpiredIdempotencyKeys(getPool(), { deadline });
+  if (purged.deleted > 0) logger.info('Expired idempotency keys purged', { ...purged });
+  result.idempotencyPurge = purged;
+
+  if (Date.now() >= deadline) return result;
+  result.audit = await auditReadModels(getPool(), { deadline });
+  return result;
 }
 
 /** Disconnects the sweep's producer (tests, local shutdown). */

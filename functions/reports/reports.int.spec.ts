@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../../lib/platform/config/env';
 import { parseIntegrationEvent, type IntegrationEventWire } from '../../lib/outbox/contracts/integration-events';
-import { accountHistory } from '../../lib/outbox/contracts/testing';
 import { closePool, getPool, withTransaction } from '../../lib/platform/db/pool';
 import { apiEvent, invoke, type ParsedResponse } from '../../lib/presentation/http/testing';
 import { ensureTopics } from '../../lib/platform/kafka/topics';
 import { applyEvents } from '../../lib/projections/store';
+import { storedAccountHistory } from '../../lib/projections/testing';
 import { handler as listBalances } from './list-balances';
 import { handler as listTransactions } from './list-transactions';
+import { statusSchema } from '../../lib/presentation/api/report-routes';
+import { pollUntil } from '../../lib/platform/kafka/testing';
 import { handler as status } from './status';
 
 const run = randomUUID().slice(0, 8);
@@ -41,11 +43,20 @@ function getTransactions(accountId: string, query: Record<string, string> = {}):
 }
 
 const names = [`zeta ${run}`, `Alpha ${run}`, `beta ${run}`, `Émile ${run}`, `alpha ${run}`, `Beta ${run}`];
-const histories = names.map((accountName, index) =>
-  accountHistory({ accountName, initialBalance: 10_000 * (index + 1), movements: [1_050, -25, 3] }),
-);
+// Written to the event store first (the read models hold nothing the store did not write: the scheduled audit would
+// remove it), then projected.
+let histories: IntegrationEventWire[][];
 
 beforeAll(async () => {
+  histories = await Promise.all(
+    names.map((accountName, index) =>
+      storedAccountHistory(getPool(), {
+        accountName,
+        initialBalance: 10_000 * (index + 1),
+        movements: [1_050, -25, 3],
+      }),
+    ),
+  );
   await project(histories.flat());
 });
 
@@ -108,8 +119,14 @@ describe('GET /api/reports/balances', () => {
   });
 
   it('given no limit, when listed, then at most 100 rows come back', async () => {
-    const extra = Array.from({ length: 101 }, (_, i) =>
-      accountHistory({ accountName: `bulk ${run} ${String(i).padStart(3, '0')}`, initialBalance: i, movements: [] }),
+    const extra = await Promise.all(
+      Array.from({ length: 101 }, (_, i) =>
+        storedAccountHistory(getPool(), {
+          accountName: `bulk ${run} ${String(i).padStart(3, '0')}`,
+          initialBalance: i,
+          movements: [],
+        }),
+      ),
     );
     await project(extra.flat());
     const response = await getBalances();
@@ -211,9 +228,13 @@ describe('GET /api/reports/status', () => {
         expect.objectContaining({ name: 'balances', rows: expect.any(Number), eventsApplied: expect.any(Number) }),
         expect.objectContaining({ name: 'transactions', rows: expect.any(Number) }),
       ],
-      projector: { parkedEvents: expect.any(Number) },
+      projector: {
+        parkedEvents: expect.any(Number),
+        audit: expect.objectContaining({ running: expect.any(Boolean), divergent: expect.any(Array) }),
+      },
       deadLetter: { topic: config.KAFKA_DLQ_TOPIC, count: expect.any(Number) },
     });
+    expect(statusSchema.safeParse(response.body).error).toBeUndefined();
     expect(response.body.kafka.partitions).toHaveLength(config.KAFKA_TOPIC_PARTITIONS);
     const [first] = response.body.kafka.partitions;
     expect(first).toEqual({
@@ -224,5 +245,37 @@ describe('GET /api/reports/status', () => {
       lag: expect.any(Number),
     });
     expect(response.body.projections[1].rows).toBeGreaterThanOrEqual(histories.flat().length);
+  });
+
+  it('given a finished read-model audit, when the status is asked, then it reports the divergent accounts found and when it ran', async () => {
+    const accountId = randomUUID();
+    const reported = await pollUntil(async () => {
+      // (a sweep elsewhere in the run may finish a real audit meanwhile: set the row again until it is read as set)
+      await getPool().query(
+        `INSERT INTO read_model.audits (projection, last_started_at, last_finished_at, last_checked, last_divergent,
+                                        last_repaired, last_samples)
+         VALUES ('read_model', '2026-11-27T09:00:00Z', '2026-11-27T09:01:30Z', 1500, 3, 3, $1)
+         ON CONFLICT (projection) DO UPDATE SET last_started_at = excluded.last_started_at,
+           last_finished_at = excluded.last_finished_at, last_checked = excluded.last_checked,
+           last_divergent = excluded.last_divergent, last_repaired = excluded.last_repaired,
+           last_samples = excluded.last_samples`,
+        [JSON.stringify([{ accountId, reason: 'balances row: balance 900100.00 (store: 100.00)' }])],
+      );
+      const response = await invoke(
+        status,
+        apiEvent({ path: '/api/reports/status', routeKey: 'GET /api/reports/status' }),
+      );
+      return response.body.projector.audit.finishedAt === '2026-11-27T09:01:30.000Z' ? response.body : undefined;
+    });
+    expect(reported.projector.audit).toEqual({
+      divergentAccounts: 3,
+      repairedAccounts: 3,
+      accountsChecked: 1500,
+      startedAt: '2026-11-27T09:00:00.000Z',
+      finishedAt: '2026-11-27T09:01:30.000Z',
+      divergent: [{ accountId, reason: 'balances row: balance 900100.00 (store: 100.00)' }],
+      running: expect.any(Boolean),
+    });
+    expect(statusSchema.safeParse(reported).error).toBeUndefined();
   });
 });

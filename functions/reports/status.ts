@@ -4,7 +4,7 @@ import { loadSystemStatus } from '../../lib/queries/system-status';
 
 /**
  * GET /api/reports/status → relay checkpoint vs event-store head, consumer lag per partition of the projector's
- * group, per-projection progress and parked events, dead-letter count. 200 while the database answers (Kafka being
+ * group, per-projection progress and parked events, the last read-model audit (divergent accounts), dead-letter count. 200 while the database answers (Kafka being
  * away is reported in the body, it is what this page is for).
  */
 export const handler = httpHandler({}, async () => {
@@ -34,6 +34,15 @@ export const handler = httpHandler({}, async () => {
       lastRebuild: projector.lastRebuild
         ? { ...projector.lastRebuild, rebuiltAt: projector.lastRebuild.rebuiltAt.toISOString() }
         : null,
+      audit: {
+        divergentAccounts: projector.audit.last?.divergentAccounts ?? null,
+        repairedAccounts: projector.audit.last?.repairedAccounts ?? null,
+        accountsChecked: projector.audit.last?.accountsChecked ?? null,
+        startedAt: projector.audit.last?.startedAt.toISOString() ?? null,
+        finishedAt: projector.audit.last?.finishedAt.toISOString() ?? null,
+        divergent: projector.audit.last?.divergent ?? [],
+        running: projector.audit.running !== null,
+      },
     },
     deadLetter: { topic: deadLetterTopic, count: kafka.available ? kafka.deadLetters : null },
   });

@@ -104,12 +104,17 @@ export interface AccountPlan<T> {
 /**
  * Decides, for one account, what to do with the events in hand (this batch's plus the parked ones), given the last
  * applied version: apply the contiguous run that continues it, park what lies beyond a gap, skip duplicates. Parked
- * events come first in `candidates`' preference, so a redelivered copy of a parked event is a skip.
+ * events come first in `candidates`' preference, so a redelivered copy of a parked event is a skip; `prefer: 'batch'`
+ * (events read from the event store itself: the reconciler, a repair) puts the batch first instead.
  */
-export function planAccount<T>(lastApplied: number, candidates: Candidate<T>[]): AccountPlan<T> {
+export function planAccount<T>(
+  lastApplied: number,
+  candidates: Candidate<T>[],
+  prefer: Candidate['origin'] = 'parked',
+): AccountPlan<T> {
   const plan: AccountPlan<T> = { apply: [], park: [], skip: [], conflicts: [], lastApplied };
   const byVersion = new Map<number, Candidate<T>>();
-  const ordered = [...candidates].sort((a, b) => (a.origin === b.origin ? 0 : a.origin === 'parked' ? -1 : 1));
+  const ordered = [...candidates].sort((a, b) => (a.origin === b.origin ? 0 : a.origin === prefer ? -1 : 1));
   for (const candidate of ordered) {
     const version = candidate.event.streamVersion;
     if (version <= lastApplied) {

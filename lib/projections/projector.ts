@@ -1,10 +1,11 @@
 import type { Pool } from 'pg';
 import { decodeIntegrationEvent } from '../outbox/contracts/integration-events';
-import { withTransaction } from '../platform/db/pool';
+import { withTransaction, type Tx } from '../platform/db/pool';
 import type { BatchItemFailure, DecodedKafkaRecord, KafkaBatchResponse } from '../platform/kafka/lambda-event';
 import { logger } from '../platform/observability/logger';
 import type { DeadLetter, DeadLetterSink } from './dead-letter';
-import { applyEvents, type ApplySummary, type IncomingEvent } from './store';
+import { reprojectAccount, type RepairResult } from './repair';
+import { applyEvents, type ApplySummary, type IncomingEvent, type ParkedEvent } from './store';
 
 export interface ProjectorDeps {
   pool: Pool;
@@ -16,7 +17,12 @@ export interface ProjectorDeps {
 export interface ProjectionOutcome extends KafkaBatchResponse {
   summary: ApplySummary;
   deadLettered: DeadLetter[];
+  /** accounts whose read model disagreed with the event store, re-projected from it in this batch's transaction */
+  repaired: RepairResult[];
 }
+
+/** Prefix of the dead-letter reason of an event that is not the event store's. */
+export const NOT_IN_STORE = 'not written by the event store';
 
 /**
  * One Lambda Kafka batch → read models.
@@ -26,6 +32,10 @@ export interface ProjectionOutcome extends KafkaBatchResponse {
  *   cannot fix it, so it goes to the dead-letter topic with the reason (after the valid events are committed) and
  *   the batch carries on. Only if the dead-letter topic cannot be reached is it reported in batchItemFailures, so that Lambda (or the local
  *   trigger) retries it and, when retries run out, hands it to the mapping's on-failure destination.
+ * - Every valid event is checked against the event store (one query per batch, see ./verify.ts): an event the store
+ *   did not write, or not as it arrived, is never applied nor parked; it takes the poison path with the reason, and
+ *   the genuine event of that version is applied whenever it comes. An account whose read model disagrees with the
+ *   store is re-projected from the store first (same transaction).
  * - All valid events are applied in ONE transaction with the per-account progress (see applyEvents): duplicates
  *   skipped, gaps parked, never out of order.
  * - Infrastructure failures (database down, ...) throw: nothing was committed, the whole batch is retried, and the
@@ -36,27 +46,48 @@ export async function projectRecords(
   deps: ProjectorDeps,
 ): Promise<ProjectionOutcome> {
   const incoming: IncomingEvent[] = [];
+  const recordOf = new Map<IncomingEvent, DecodedKafkaRecord>();
   const poison: DeadLetter[] = [];
   for (const record of records) {
     const decoded = decodeIntegrationEvent(record.value);
     if (decoded.ok) {
-      incoming.push({
+      const item: IncomingEvent = {
         event: decoded.event,
         wire: JSON.parse(record.value!.toString('utf8')) as unknown,
         source: { topic: record.topic, partition: record.partition, offset: record.offset },
-      });
+      };
+      incoming.push(item);
+      recordOf.set(item, record);
     } else {
       poison.push({ record, reason: decoded.reason });
     }
   }
 
-  const summary = await withTransaction(deps.pool, (tx) =>
-    applyEvents(tx, incoming, deps.schema === undefined ? {} : { schema: deps.schema }),
-  );
+  const options = deps.schema === undefined ? {} : { schema: deps.schema };
+  const { summary, repaired } = await withTransaction(deps.pool, (tx) => applyVerified(tx, incoming, options));
+  const refused: DeadLetter[] = [
+    ...summary.rejected.map(({ item, reason }) => ({
+      record: recordOf.get(item)!,
+      reason: `${NOT_IN_STORE}: ${reason}`,
+    })),
+    ...summary.rejectedParked.map(({ parked, reason }) => ({
+      record: parkedAsRecord(parked),
+      reason: `${NOT_IN_STORE} (parked): ${reason}`,
+    })),
+  ];
+  for (const { record, reason } of refused) {
+    logger.error('Integration event refused: the event store did not write it as it is', {
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      reason,
+    });
+  }
+  const letters = [...poison, ...refused];
   const batchItemFailures: BatchItemFailure[] = [];
-  if (poison.length > 0) {
+  if (letters.length > 0) {
     try {
-      await deps.deadLetter(poison);
+      await deps.deadLetter(letters);
       for (const { record, reason } of poison) {
         logger.warn('Poison message sent to the dead-letter topic', {
           topic: record.topic,
@@ -67,7 +98,13 @@ export async function projectRecords(
       }
     } catch (error) {
       logger.error('Dead-letter topic unreachable: reporting the poison messages as batch item failures', { error });
-      batchItemFailures.push(...poison.map(({ record }) => ({ itemIdentifier: record.itemIdentifier })));
+      const inBatch = new Set(records);
+      // A refused parked event is no record of this batch: its row is gone, the log above keeps its reason.
+      batchItemFailures.push(
+        ...letters
+          .filter(({ record }) => inBatch.has(record))
+          .map(({ record }) => ({ itemIdentifier: record.itemIdentifier })),
+      );
     }
   }
 
@@ -77,7 +114,69 @@ export async function projectRecords(
     skipped: summary.skipped,
     parked: summary.parked,
     unparked: summary.unparked,
-    deadLettered: batchItemFailures.length === 0 ? poison.length : 0,
+    refused: refused.length,
+    repaired: repaired.length,
+    deadLettered: batchItemFailures.length === 0 ? letters.length : 0,
   });
-  return { batchItemFailures, summary, deadLettered: batchItemFailures.length === 0 ? poison : [] };
+  return { batchItemFailures, summary, deadLettered: batchItemFailures.length === 0 ? letters : [], repaired };
+}
+
+/** applyEvents with the store check; divergent accounts are re-projected from the store, then their events applied. */
+async function applyVerified(
+  tx: Tx,
+  incoming: IncomingEvent[],
+  options: { schema?: string },
+): Promise<{ summary: ApplySummary; repaired: RepairResult[] }> {
+  const summary = await applyEvents(tx, incoming, { ...options, verify: true });
+  if (summary.divergent.length === 0) return { summary, repaired: [] };
+  const repaired: RepairResult[] = [];
+  for (const { accountId, reason } of summary.divergent) {
+    logger.error('Read model disagrees with the event store: re-projecting the account from the store', {
+      accountId,
+      reason,
+    });
+    repaired.push(await reprojectAccount(tx, accountId, options));
+  }
+  const ids = new Set(summary.divergent.map((divergent) => divergent.accountId));
+  const again = await applyEvents(
+    tx,
+    incoming.filter((item) => ids.has(item.event.accountId)),
+    { ...options, verify: true },
+  );
+  if (again.divergent.length > 0) {
+    throw new Error(
+      `Accounts still divergent right after their repair: ${again.divergent.map((d) => d.accountId).join(', ')}`,
+    );
+  }
+  for (const [accountId, version] of again.progress) summary.progress.set(accountId, version);
+  return {
+    summary: {
+      ...summary,
+      applied: summary.applied + again.applied,
+      skipped: summary.skipped + again.skipped,
+      parked: summary.parked + again.parked,
+      unparked: summary.unparked + again.unparked,
+      conflicts: summary.conflicts + again.conflicts,
+      rejected: [...summary.rejected, ...again.rejected],
+      rejectedParked: [...summary.rejectedParked, ...again.rejectedParked],
+    },
+    repaired,
+  };
+}
+
+/** A refused parked event, dead-lettered as the record it arrived as (key = account id, value = its JSON). */
+function parkedAsRecord(parked: ParkedEvent): DecodedKafkaRecord {
+  const topic = parked.source?.topic ?? 'unknown';
+  const partition = parked.source?.partition ?? -1;
+  const offset = parked.source?.offset ?? -1;
+  return {
+    topic,
+    partition,
+    offset,
+    timestamp: parked.parkedAt.getTime(),
+    key: Buffer.from(parked.accountId, 'utf8'),
+    value: Buffer.from(JSON.stringify(parked.payload), 'utf8'),
+    headers: {},
+    itemIdentifier: { partition: `${topic}-${partition}`, offset },
+  };
 }

@@ -86,7 +86,7 @@ export async function reconcileReadModels(pool: Pool, options: ReconcileOptions 
           facts = mapped.facts;
           incoming.push({ event: parsed.event, wire: mapped.event });
         }
-        const summary = await applyEvents(tx, incoming, { schema });
+        const summary = await applyEvents(tx, incoming, { schema, prefer: 'batch' });
         return summary.applied;
       });
       result.accounts += 1;

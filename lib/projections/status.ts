@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { auditStatus, type AuditStatus } from './audit';
 import { readModelTables } from './tables';
 
 export interface ProjectionProgress {
@@ -20,6 +21,8 @@ export interface ProjectorStatus {
   parkedEvents: number;
   oldestParkedAt: Date | null;
   lastRebuild: { rebuiltAt: Date; events: number; durationMs: number } | null;
+  /** the read-model audit (./audit.ts): the last finished run (divergent accounts found and repaired) */
+  audit: AuditStatus;
 }
 
 /**
@@ -29,7 +32,7 @@ export interface ProjectorStatus {
  */
 export async function projectorStatus(db: Pool | PoolClient, schema?: string): Promise<ProjectorStatus> {
   const t = readModelTables(schema);
-  const [progress, store, balances, transactions, parked, rebuild] = await Promise.all([
+  const [progress, store, balances, transactions, parked, rebuild, audit] = await Promise.all([
     db.query<{ accounts: string; applied: string; last: Date | null }>(
       `SELECT count(*) FILTER (WHERE last_applied_version > 0)::text AS accounts,
               coalesce(sum(last_applied_version), 0)::text AS applied, max(updated_at) AS last
@@ -47,6 +50,7 @@ export async function projectorStatus(db: Pool | PoolClient, schema?: string): P
       `SELECT rebuilt_at, events::text AS events, duration_ms::text AS duration_ms
          FROM read_model.rebuilds WHERE projection = 'read_model'`,
     ),
+    auditStatus(db, t.schema),
   ]);
   const applied = Number(progress.rows[0]?.applied ?? 0);
   const inStore = Number(store.rows[0]?.events ?? 0);
@@ -73,5 +77,6 @@ export async function projectorStatus(db: Pool | PoolClient, schema?: string): P
           durationMs: Number(rebuildRow.duration_ms),
         }
       : null,
+    audit,
   };
 }

@@ -12,6 +12,7 @@ import {
   type TransactionRow,
 } from './apply';
 import { readModelTables, READ_MODEL_SCHEMA } from './tables';
+import { checkAgainstStore } from './verify';
 
 /** An integration event to project, with the JSON it arrived as (kept verbatim when parked) and its Kafka origin. */
 export interface IncomingEvent {
@@ -29,11 +30,45 @@ export interface ApplySummary {
   conflicts: number;
   /** account id → last applied version after this call */
   progress: Map<string, number>;
+  /** (verify) events of this call that the event store did not write as they are: not applied, not parked */
+  rejected: Array<{ item: IncomingEvent; reason: string }>;
+  /** (verify) parked events found not to be the store's: removed from parked_events */
+  rejectedParked: Array<{ parked: ParkedEvent; reason: string }>;
+  /** (verify) accounts whose read model disagrees with the store: nothing of theirs was touched (repair them) */
+  divergent: Array<{ accountId: string; reason: string }>;
+}
+
+/** A row of parked_events, as read back. */
+export interface ParkedEvent {
+  accountId: string;
+  streamVersion: number;
+  eventId: string;
+  payload: unknown;
+  source?: IncomingEvent['source'];
+  parkedAt: Date;
 }
 
 interface ParkedRef {
   wire: unknown;
   source?: IncomingEvent['source'];
+  /** the batch item this candidate came from */
+  item?: IncomingEvent;
+  /** the parked row this candidate came from */
+  parked?: ParkedEvent;
+}
+
+export interface ApplyOptions {
+  schema?: string;
+  /**
+   * Check every event against the event store before it can be applied or parked (./verify.ts): the projector's
+   * events come from Kafka. Not needed for events the caller read from the store itself.
+   */
+  verify?: boolean;
+  /**
+   * Which copy wins when a batch event and a parked one claim the same version: 'parked' (default: a Kafka
+   * redelivery) or 'batch' (the batch was read from the event store: the reconciler, a repair).
+   */
+  prefer?: Candidate['origin'];
 }
 
 export function centsFromNumeric(value: string): number {
@@ -70,22 +105,33 @@ export function balanceFromDb(row: BalanceDbRow): BalanceRow {
  * version order: locks the accounts' progress rows (sorted, so concurrent batches never deadlock), releases parked
  * events that the new ones make contiguous, parks what lies beyond a gap, skips duplicates, and writes balances,
  * transactions, progress and parked rows. Nothing is visible until the caller commits, so a crash anywhere leaves
- * the read models as they were and the redelivery is applied as if for the first time.
+ * the read models as they were and the redelivery is applied as if for the first time. With `verify` (the projector),
+ * events are first checked against the event store: refused ones and divergent accounts are reported, not applied.
  */
 export async function applyEvents(
   tx: PoolClient,
   incoming: readonly IncomingEvent[],
-  options: { schema?: string } = {},
+  options: ApplyOptions = {},
 ): Promise<ApplySummary> {
   assertInTransaction(tx);
   const t = readModelTables(options.schema ?? READ_MODEL_SCHEMA);
-  const summary: ApplySummary = { applied: 0, skipped: 0, parked: 0, unparked: 0, conflicts: 0, progress: new Map() };
+  const summary: ApplySummary = {
+    applied: 0,
+    skipped: 0,
+    parked: 0,
+    unparked: 0,
+    conflicts: 0,
+    progress: new Map(),
+    rejected: [],
+    rejectedParked: [],
+    divergent: [],
+  };
   if (incoming.length === 0) return summary;
 
   const byAccount = new Map<string, Candidate<ParkedRef>[]>();
   for (const item of incoming) {
     const list = byAccount.get(item.event.accountId) ?? [];
-    list.push({ event: item.event, origin: 'batch', ref: { wire: item.wire, source: item.source } });
+    list.push({ event: item.event, origin: 'batch', ref: { wire: item.wire, source: item.source, item } });
     byAccount.set(item.event.accountId, list);
   }
   const accountIds = [...byAccount.keys()].sort();
@@ -103,17 +149,20 @@ export async function applyEvents(
   );
   const progress = new Map(progressRows.rows.map((row) => [row.account_id, row.last_applied_version]));
 
-  const parkedRows = await tx.query<{ account_id: string; payload: unknown }>(
-    `SELECT account_id, payload FROM ${t.parked} WHERE account_id = ANY($1::uuid[]) ORDER BY account_id, stream_version`,
+  const parkedRows = await tx.query<ParkedDbRow>(
+    `SELECT account_id, stream_version, event_id, payload, source_topic, source_partition, source_offset, parked_at
+       FROM ${t.parked} WHERE account_id = ANY($1::uuid[]) ORDER BY account_id, stream_version`,
     [accountIds],
   );
   for (const row of parkedRows.rows) {
     const parsed = parseIntegrationEvent(row.payload);
     if (!parsed.ok) throw new Error(`Parked event of account ${row.account_id} no longer parses: ${parsed.reason}`);
-    byAccount.get(row.account_id)?.push({ event: parsed.event, origin: 'parked', ref: { wire: row.payload } });
+    const ref: ParkedRef = { wire: row.payload, parked: parkedFromDb(row) };
+    byAccount.get(row.account_id)?.push({ event: parsed.event, origin: 'parked', ref });
   }
 
   const balances = await loadBalances(tx, t.balances, accountIds);
+  if (options.verify) await keepOnlyStoreEvents(tx, t.parked, { byAccount, progress, balances, summary });
 
   const balanceWrites: BalanceRow[] = [];
   const transactionWrites: TransactionRow[] = [];
@@ -121,8 +170,10 @@ export async function applyEvents(
   const parkWrites: Candidate<ParkedRef>[] = [];
 
   for (const accountId of accountIds) {
+    const candidates = byAccount.get(accountId);
+    if (!candidates) continue; // divergent (verify): left as it is for the caller to repair
     const lastApplied = progress.get(accountId) ?? 0;
-    const plan = planAccount(lastApplied, byAccount.get(accountId) ?? []);
+    const plan = planAccount(lastApplied, candidates, options.prefer);
     summary.skipped += plan.skip.length;
     summary.conflicts += plan.conflicts.length;
     for (const { kept, dropped } of plan.conflicts) {
@@ -198,6 +249,83 @@ export async function applyEvents(
     });
   }
   return summary;
+}
+
+/**
+ * The verify step: every candidate is checked against the event store (./verify.ts). Refused batch events are
+ * reported in the summary; refused parked ones are removed from parked_events (and reported); the candidates of an
+ * account whose read model is divergent are all withheld (the account drops out of `byAccount`).
+ */
+async function keepOnlyStoreEvents(
+  tx: PoolClient,
+  parkedTable: string,
+  state: {
+    byAccount: Map<string, Candidate<ParkedRef>[]>;
+    progress: Map<string, number>;
+    balances: Map<string, BalanceRow>;
+    summary: ApplySummary;
+  },
+): Promise<void> {
+  const { byAccount, progress, balances, summary } = state;
+  const verdict = await checkAgainstStore(
+    tx,
+    [...byAccount].map(([accountId, candidates]) => ({
+      accountId,
+      lastApplied: progress.get(accountId) ?? 0,
+      row: balances.get(accountId),
+      candidates,
+    })),
+  );
+  const refused = new Set(verdict.rejected.map((rejection) => rejection.candidate));
+  for (const { candidate, reason } of verdict.rejected) {
+    if (candidate.ref.item) summary.rejected.push({ item: candidate.ref.item, reason });
+    else if (candidate.ref.parked) summary.rejectedParked.push({ parked: candidate.ref.parked, reason });
+  }
+  for (const [accountId, candidates] of byAccount) {
+    byAccount.set(
+      accountId,
+      candidates.filter((candidate) => !refused.has(candidate)),
+    );
+  }
+  for (const { accountId } of verdict.divergent) byAccount.delete(accountId);
+  summary.divergent = verdict.divergent;
+  if (summary.rejectedParked.length > 0) {
+    await tx.query(
+      `DELETE FROM ${parkedTable} AS p USING unnest($1::uuid[], $2::int[]) AS u(account_id, version)
+        WHERE p.account_id = u.account_id AND p.stream_version = u.version`,
+      [
+        summary.rejectedParked.map((rejection) => rejection.parked.accountId),
+        summary.rejectedParked.map((rejection) => rejection.parked.streamVersion),
+      ],
+    );
+  }
+}
+
+interface ParkedDbRow {
+  account_id: string;
+  stream_version: number;
+  event_id: string;
+  payload: unknown;
+  source_topic: string | null;
+  source_partition: number | null;
+  /** bigint, as text */
+  source_offset: string | null;
+  parked_at: Date;
+}
+
+function parkedFromDb(row: ParkedDbRow): ParkedEvent {
+  return {
+    accountId: row.account_id,
+    streamVersion: row.stream_version,
+    eventId: row.event_id,
+    payload: row.payload,
+    ...(row.source_topic !== null &&
+      row.source_partition !== null &&
+      row.source_offset !== null && {
+        source: { topic: row.source_topic, partition: row.source_partition, offset: Number(row.source_offset) },
+      }),
+    parkedAt: row.parked_at,
+  };
 }
 
 async function loadBalances(tx: PoolClient, table: string, accountIds: string[]): Promise<Map<string, BalanceRow>> {

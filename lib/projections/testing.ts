@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
+import { EVENT_SCHEMA_VERSION } from '../commands/banking/events';
+import { appendToStream, readStream } from '../event-store';
+import type { IntegrationEventWire } from '../outbox/contracts/integration-events';
+import { mapToIntegrationEvent, type AccountFacts } from '../outbox/contracts/mapper';
 import { createPool } from '../platform/db/pool';
+import { ACCOUNT_STREAM_TYPE } from './rebuild';
 import { ident, PROJECTION_TABLES } from './tables';
 
 export interface ScratchReadModel {
@@ -37,4 +42,61 @@ export function useScratchReadModel(prefix: string, poolOptions: { max: number }
       return pool;
     },
   };
+}
+
+/**
+ * Spec helper: writes an account's history into the event store, as the accounts service would (AccountCreated, then
+ * a MoneyDeposited per positive movement and a MoneyWithdrawn per negative one, in one append), and returns the
+ * integration events the relay publishes for it (mapped from the stored events: real ids, versions and instants).
+ * The projector accepts only events the store wrote (./verify.ts), so specs feeding it build their events here.
+ */
+export async function storedAccountHistory(
+  db: Pool,
+  options: {
+    accountId?: string;
+    accountNumber?: string;
+    accountName?: string;
+    ownerName?: string;
+    initialBalance: number;
+    /** signed cents per later event */
+    movements: number[];
+  },
+): Promise<IntegrationEventWire[]> {
+  const accountId = options.accountId ?? randomUUID();
+  const metadata = { schemaVersion: EVENT_SCHEMA_VERSION, correlationId: randomUUID() };
+  await appendToStream(db, {
+    streamId: accountId,
+    streamType: ACCOUNT_STREAM_TYPE,
+    expectedVersion: 'no_stream',
+    events: [
+      {
+        type: 'AccountCreated',
+        data: {
+          accountId,
+          accountNumber: options.accountNumber ?? `ACC-${accountId.slice(0, 8)}`,
+          accountName: options.accountName ?? `Account ${accountId.slice(0, 8)}`,
+          ownerName: options.ownerName ?? 'Test Owner',
+          initialBalance: options.initialBalance,
+          description: 'Initial deposit',
+        },
+        metadata,
+      },
+      ...options.movements.map((amount) => ({
+        type: amount > 0 ? 'MoneyDeposited' : 'MoneyWithdrawn',
+        data: { amount: Math.abs(amount), description: amount > 0 ? 'Deposit' : 'Withdrawal' },
+        metadata,
+      })),
+    ],
+  });
+  return publishedEvents(db, accountId);
+}
+
+/** The integration events the relay publishes for an account's stored events (wire form, in version order). */
+export async function publishedEvents(db: Pool, accountId: string): Promise<IntegrationEventWire[]> {
+  let facts: AccountFacts | undefined;
+  return (await readStream(db, accountId)).map((stored) => {
+    const mapped = mapToIntegrationEvent(facts, stored);
+    facts = mapped.facts;
+    return mapped.event;
+  });
 }

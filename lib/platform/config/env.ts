@@ -34,6 +34,10 @@ const envSchema = z.object({
   KAFKA_TOPIC_PARTITIONS: positiveInt(6),
   PROJECTOR_CONSUMER_GROUP: z.string().min(1).default('ledgerline-projector'),
   SNAPSHOT_EVERY: positiveInt(50),
+  /** how long an Idempotency-Key is remembered; older keys are new keys, and the sweep purges them */
+  IDEMPOTENCY_TTL_HOURS: positiveInt(24),
+  /** minutes between the end of one read-model audit and the start of the next (run by the sweep) */
+  READ_MODEL_AUDIT_INTERVAL_MINUTES: positiveInt(60),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   AWS_REGION: z.string().optional(),
 });

@@ -56,6 +56,26 @@ const projectionSchema = z.object({
   lastAppliedAt: nullableInstant,
 });
 
+const auditSchema = z
+  .object({
+    divergentAccounts: z.int().min(0).nullable().meta({
+      description:
+        'Accounts whose read model disagreed with the event store in the last finished audit (null: none finished yet)',
+    }),
+    repairedAccounts: z.int().min(0).nullable().meta({ description: 'Of those, re-projected from the event store' }),
+    accountsChecked: z.int().min(0).nullable(),
+    startedAt: nullableInstant.meta({ description: 'When the last finished audit started' }),
+    finishedAt: nullableInstant.meta({ description: 'When the last finished audit ended' }),
+    divergent: z
+      .array(z.object({ accountId: z.guid(), reason: z.string() }))
+      .meta({ description: 'The first divergent accounts of the last finished audit (at most 20), with the reason' }),
+    running: z.boolean().meta({ description: 'An audit is under way (it may span several sweeps)' }),
+  })
+  .meta({
+    description:
+      "The read-model audit, run by the scheduled sweep: every account's balance, last applied version and event id and transactions compared with the event store",
+  });
+
 export const statusSchema = z.object({
   relay: z.object({
     name: z.string(),
@@ -80,6 +100,7 @@ export const statusSchema = z.object({
     parkedEvents: z.int().min(0),
     oldestParkedAt: nullableInstant,
     lastRebuild: z.object({ rebuiltAt: instant, events: z.int().min(0), durationMs: z.number().min(0) }).nullable(),
+    audit: auditSchema,
   }),
   deadLetter: z.object({ topic: z.string(), count: z.int().min(0).nullable() }),
 });
@@ -119,7 +140,7 @@ export function reportRoutes(): RouteConfig[] {
       path: '/api/reports/status',
       operationId: 'reportStatus',
       tags: ['Operations'],
-      summary: 'Pipeline status: relay lag, consumer lag per partition, projection progress, dead letters',
+      summary: 'Pipeline status: relay lag, consumer lag per partition, projection progress and audit, dead letters',
       responses: {
         200: jsonOk('Status (Kafka being unreachable is reported in the body)', statusSchema),
         ...errorResponses([500]),

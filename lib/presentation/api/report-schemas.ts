@@ -39,8 +39,11 @@ function cursorParam<T>(shape: z.ZodType<T>) {
   });
 }
 
+// Every report that returns rows pages them: its query schema spreads these (report-schemas.unit.spec.ts checks it).
 const pagination = {
-  limit: integerParam('limit', { min: 1, max: MAX_REPORT_LIMIT }).default(DEFAULT_REPORT_LIMIT),
+  limit: integerParam('limit', { min: 1, max: MAX_REPORT_LIMIT })
+    .default(DEFAULT_REPORT_LIMIT)
+    .meta({ description: `Rows per page, 1 to ${MAX_REPORT_LIMIT} (default ${DEFAULT_REPORT_LIMIT})` }),
   offset: integerParam('offset', { min: 0, max: MAX_OFFSET }).optional(),
 };
 

@@ -23,6 +23,7 @@ export function opsPage(status: SystemStatus): SafeHtml {
   const behind = Math.max(0, ...projector.projections.map((p) => p.behind));
   const consumerLag = kafka.available ? kafka.consumer.totalLag : undefined;
   const deadLetters = kafka.available ? kafka.deadLetters : undefined;
+  const audit = projector.audit.last;
   return layout({
     title: 'Operations',
     section: 'ops',
@@ -62,6 +63,12 @@ export function opsPage(status: SystemStatus): SafeHtml {
           <div class="stat">${formatCount(behind)}</div>
           <p class="muted">account events not yet in the read models</p>
           ${statusBadge(behind === 0, 'Up to date', 'Behind', true)}
+        </section>
+        <section class="card" aria-labelledby="divergent-accounts">
+          <h2 id="divergent-accounts">Divergent accounts</h2>
+          <div class="stat">${audit ? formatCount(audit.divergentAccounts) : '—'}</div>
+          <p class="muted">read models that disagreed with the event store in the last audit</p>
+          ${audit ? statusBadge(audit.divergentAccounts === 0, 'None', 'Repaired from the store', true) : statusBadge(false, '', 'No audit yet', true)}
         </section>
       </div>
 
@@ -160,6 +167,16 @@ export function opsPage(status: SystemStatus): SafeHtml {
           <dd>
             ${formatCount(projector.parkedEvents)}${projector.oldestParkedAt ? html` <span class="muted">(oldest since ${timeElement(projector.oldestParkedAt)})</span>` : ''}
           </dd>
+          <dt>Last audit</dt>
+          <dd>
+            ${
+              audit
+                ? html`${timeElement(audit.finishedAt)}: ${formatCount(audit.accountsChecked)} accounts checked,
+                  ${formatCount(audit.divergentAccounts)} divergent, ${formatCount(audit.repairedAccounts)} re-projected
+                  from the event store`
+                : 'never'
+            }${projector.audit.running ? html` <span class="muted">(one running since ${timeElement(projector.audit.running.startedAt)})</span>` : ''}
+          </dd>
           <dt>Last rebuild</dt>
           <dd>
             ${
@@ -170,6 +187,32 @@ export function opsPage(status: SystemStatus): SafeHtml {
             }
           </dd>
         </dl>
+        ${
+          audit && audit.divergent.length > 0
+            ? html`<div class="table-wrap">
+                <table>
+                  <caption>
+                    Divergent accounts found by the last audit
+                  </caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Account</th>
+                      <th scope="col">What differed from the event store</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${audit.divergent.map(
+                      (d) =>
+                        html`<tr>
+                          <td class="mono">${d.accountId}</td>
+                          <td>${d.reason}</td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+              </div>`
+            : ''
+        }
       </section>`,
   });
 }

@@ -144,6 +144,7 @@ describe('pages escape every user string', () => {
         parkedEvents: 0,
         oldestParkedAt: null,
         lastRebuild: null,
+        audit: { last: null, running: null },
       },
       topic: 'banking-events',
       consumerGroup: 'ledgerline-projector',
@@ -153,6 +154,40 @@ describe('pages escape every user string', () => {
     const out = opsPage(status).value;
     expect(out).toContain('Kafka is not reachable');
     expect(out).toContain('<div class="stat">1,234</div>');
+    expect(out).not.toContain('<script>');
+  });
+
+  it('given an audit that found divergent accounts when the operations page renders then it shows the count, when it ran and why each diverged', () => {
+    const status: SystemStatus = {
+      generatedAt: new Date('2026-11-27T09:12:00Z'),
+      relay: { name: 't', checkpoint: null, head: null, pendingEvents: 0, eventsRelayed: 0, lastRelayAt: null },
+      projector: {
+        projections: [],
+        accountsTracked: 3,
+        parkedEvents: 0,
+        oldestParkedAt: null,
+        lastRebuild: null,
+        audit: {
+          last: {
+            startedAt: new Date('2026-11-27T09:00:00Z'),
+            finishedAt: new Date('2026-11-27T09:01:00Z'),
+            accountsChecked: 1500,
+            divergentAccounts: 2,
+            repairedAccounts: 2,
+            divergent: [{ accountId: '9f1e0000-0000-4000-8000-000000000000', reason: `balances row: ${XSS}` }],
+          },
+          running: null,
+        },
+      },
+      topic: 'banking-events',
+      consumerGroup: 'ledgerline-projector',
+      kafka: { available: false, error: 'down' },
+      deadLetterTopic: 'banking-events-dlq',
+    };
+    const out = opsPage(status).value;
+    expect(out).toMatch(/<h2 id="divergent-accounts">Divergent accounts<\/h2>\s*<div class="stat">2<\/div>/);
+    expect(out).toContain('1,500 accounts checked');
+    expect(out).toContain('9f1e0000-0000-4000-8000-000000000000');
     expect(out).not.toContain('<script>');
   });
 });
