@@ -10,7 +10,6 @@ export interface IdempotencyRecord {
 }
 
 const FIND = {
-  name: 'accounts.find_idempotency_key',
   text: 'SELECT fingerprint, result FROM event_store.idempotency_keys WHERE scope = $1 AND key = $2',
 };
 
@@ -35,7 +34,6 @@ export class IdempotencyRaceError extends Error {
 }
 
 const STORE = {
-  name: 'accounts.store_idempotency_key',
   text: `INSERT INTO event_store.idempotency_keys (scope, key, fingerprint, result) VALUES ($1, $2, $3, $4::jsonb)
          ON CONFLICT (scope, key) DO NOTHING`,
 };
