@@ -2,12 +2,35 @@ import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/*
+ * Database connections (lib/platform/db/pool.ts). Two of them, because the application goes through a transaction
+ * pooler (RDS Proxy on AWS, PgBouncer in the pooled test profile) and connects as a least-privilege role, while
+ * migrations and the read-model rebuild need DDL and a session of their own:
+ *
+ *   application (every function):        local DATABASE_URL
+ *                                        AWS   DB_SECRET_ARN (the ledgerline_app role's secret), DB_HOST (the RDS
+ *                                              Proxy endpoint), DB_USER (ledgerline_app), DB_NAME
+ *   direct, as the owner (migrations,    local MIGRATION_DATABASE_URL, else DATABASE_URL
+ *   `npm run projections:rebuild`):      AWS   MIGRATION_DB_SECRET_ARN (the master user's secret), MIGRATION_DB_HOST
+ *                                              (the instance endpoint, not the proxy), MIGRATION_DB_USER, DB_NAME
+ *
+ * On AWS the migrate function also sets the application role's password from DB_SECRET_ARN (migrate.ts).
+ */
 const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DB_SECRET_ARN: z.string().min(1).optional(),
   DB_HOST: z.string().min(1).optional(),
+  DB_USER: z.string().min(1).optional(),
   DB_NAME: z.string().min(1).default('ledgerline'),
+  MIGRATION_DATABASE_URL: z.string().url().optional(),
+  MIGRATION_DB_SECRET_ARN: z.string().min(1).optional(),
+  MIGRATION_DB_HOST: z.string().min(1).optional(),
+  MIGRATION_DB_USER: z.string().min(1).optional(),
   DB_POOL_MAX: positiveInt(5),
+  /**
+   * Per transaction (`SET LOCAL`, which a transaction pooler allows). Single statements outside a transaction run
+   * under the role's default instead (migrations/0005_app_role.sql: 5 s for ledgerline_app).
+   */
   DB_STATEMENT_TIMEOUT_MS: positiveInt(5_000),
   KAFKA_BROKERS: z
     .string()
