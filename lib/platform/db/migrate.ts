@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Pool } from 'pg';
+import { getConfig } from '../config/env';
+import { getDatabaseCredentials } from '../config/secrets';
 import { logger } from '../observability/logger';
-import { withTransaction } from './pool';
+import { setApplicationRolePassword } from './app-role';
+import { createDirectPool, withTransaction } from './pool';
 
 // In a Lambda package the bundle sits elsewhere than this file; the SQL files are packaged at the task root.
 export const MIGRATIONS_DIR = process.env.LAMBDA_TASK_ROOT
@@ -38,7 +41,8 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
 /**
  * Applies pending migrations in order, each in its own transaction, under a transaction-scoped advisory lock so
  * that concurrent starters (several Lambdas, tests, `npm start`) apply each file exactly once. An applied file whose
- * content changed is refused: migrations are append-only.
+ * content changed is refused: migrations are append-only. Needs the owner (DDL, CREATE ROLE): give it a direct pool
+ * (createDirectPool). Each migration is one transaction, so it would also pass through a transaction pooler.
  */
 export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<number> {
   const migrations = await loadMigrations(dir);
@@ -51,31 +55,55 @@ export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<number>
     )`);
   let applied = 0;
   for (const migration of migrations) {
-    const didApply = await withTransaction(pool, async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-      const existing = await tx.query<{ checksum: string }>(
-        'SELECT checksum FROM public.schema_migrations WHERE version = $1',
-        [migration.version],
-      );
-      const row = existing.rows[0];
-      if (row) {
-        if (row.checksum !== migration.checksum) {
-          throw new Error(`Migration ${migration.name} was edited after it was applied; add a new migration instead`);
+    // No statement timeout: a migration may rewrite a large table (the application's timeouts are for its queries).
+    const didApply = await withTransaction(
+      pool,
+      async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+        const existing = await tx.query<{ checksum: string }>(
+          'SELECT checksum FROM public.schema_migrations WHERE version = $1',
+          [migration.version],
+        );
+        const row = existing.rows[0];
+        if (row) {
+          if (row.checksum !== migration.checksum) {
+            throw new Error(`Migration ${migration.name} was edited after it was applied; add a new migration instead`);
+          }
+          return false;
         }
-        return false;
-      }
-      await tx.query(migration.sql);
-      await tx.query('INSERT INTO public.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
-        migration.version,
-        migration.name,
-        migration.checksum,
-      ]);
-      return true;
-    });
+        await tx.query(migration.sql);
+        await tx.query('INSERT INTO public.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+          migration.version,
+          migration.name,
+          migration.checksum,
+        ]);
+        return true;
+      },
+      { statementTimeoutMs: 0 },
+    );
     if (didApply) {
       applied += 1;
       logger.info('Migration applied', { migration: migration.name });
     }
   }
   return applied;
+}
+
+/**
+ * `npm run migrate` and the migrate function: the migrations on the direct connection as the owner
+ * (MIGRATION_DATABASE_URL / MIGRATION_DB_SECRET_ARN, see lib/platform/config/env.ts); on AWS, where the application
+ * logs in as its own role (DB_SECRET_ARN), that role's password is then set from its secret.
+ */
+export async function migrateDatabase(): Promise<{ applied: number }> {
+  const config = getConfig();
+  const owner = createDirectPool({ max: 1 });
+  try {
+    const applied = await migrate(owner);
+    if (config.DB_SECRET_ARN && config.MIGRATION_DB_SECRET_ARN) {
+      await setApplicationRolePassword(owner, await getDatabaseCredentials(config.DB_SECRET_ARN));
+    }
+    return { applied };
+  } finally {
+    await owner.end();
+  }
 }
