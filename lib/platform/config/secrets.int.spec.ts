@@ -284,7 +284,7 @@ describeWithMoto('database credentials from Secrets Manager (moto server)', () =
         timeoutMs: 10_000,
         intervalMs: 10,
       });
-      const single = await (pool as Pool).query<{ u: string }>('SELECT current_user AS u');
+      const single = await pool.query<{ u: string }>('SELECT current_user AS u');
       expect(single.rows[0]!.u).toBe(role);
       expect((await getDatabaseCredentials()).password).toBe('pw-after-second-rotation');
     });
