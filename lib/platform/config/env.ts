@@ -5,16 +5,18 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 /*
  * Database connections (lib/platform/db/pool.ts). Two of them, because the application goes through a transaction
  * pooler (RDS Proxy on AWS, PgBouncer in the pooled test profile) and connects as a least-privilege role, while
- * migrations and the read-model rebuild need DDL and a session of their own:
+ * migrations and the read-model rebuild need the owner (DDL) and the rebuild a session of its own:
  *
- *   application (every function):        local DATABASE_URL
- *                                        AWS   DB_SECRET_ARN (the ledgerline_app role's secret), DB_HOST (the RDS
- *                                              Proxy endpoint), DB_USER (ledgerline_app), DB_NAME
- *   direct, as the owner (migrations,    local MIGRATION_DATABASE_URL, else DATABASE_URL
- *   `npm run projections:rebuild`):      AWS   MIGRATION_DB_SECRET_ARN (the master user's secret), MIGRATION_DB_HOST
- *                                              (the instance endpoint, not the proxy), MIGRATION_DB_USER, DB_NAME
- *
- * On AWS the migrate function also sets the application role's password from DB_SECRET_ARN (migrate.ts).
+ *   application (every function):  local DATABASE_URL
+ *                                  AWS   DB_SECRET_ARN (the ledgerline_app role's secret), DB_HOST (the RDS Proxy
+ *                                        endpoint), DB_USER (ledgerline_app), DB_NAME
+ *   owner (createDirectPool:       local MIGRATION_DATABASE_URL, else DATABASE_URL
+ *   `npm run migrate`, `npm run    AWS   MIGRATION_DB_SECRET_ARN (the master user's secret), MIGRATION_DB_HOST (the
+ *   projections:rebuild`, the            instance endpoint, not the proxy), MIGRATION_DB_USER (ledgerline_admin),
+ *   migrate function)                    DB_NAME; the migrate function as serverless.yml configures it has the
+ *                                        owner's secret as its DB_SECRET_ARN/DB_USER instead (through RDS Proxy,
+ *                                        enough for migrations), and the app role's secret as APP_DB_SECRET_ARN
+ *                                        (functions/migrate.ts gives that role LOGIN and its password)
  */
 const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),

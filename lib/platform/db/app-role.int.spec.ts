@@ -198,13 +198,13 @@ describe(`the application role (${APP_ROLE})`, () => {
 });
 
 describe('setApplicationRolePassword', () => {
-  it('given a role that is not a plain member of the application role, then it refuses', async () => {
+  it('given a role with powers of its own (the owner) or none at all, then it refuses', async () => {
     const ownerName = new URL(process.env.MIGRATION_DATABASE_URL ?? (process.env.DATABASE_URL as string)).username;
     await expect(setApplicationRolePassword(owner, { username: ownerName, password: 'x' })).rejects.toThrow(
-      /not a plain member/,
+      /powers beyond the application's/,
     );
     await expect(
       setApplicationRolePassword(owner, { username: `nobody_${randomUUID()}`, password: 'x' }),
-    ).rejects.toThrow(/does not exist/);
+    ).rejects.toThrow(/does not exist: a migration must create it/);
   });
 });

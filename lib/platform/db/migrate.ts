@@ -2,10 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Pool } from 'pg';
-import { getConfig } from '../config/env';
-import { getDatabaseCredentials } from '../config/secrets';
 import { logger } from '../observability/logger';
-import { setApplicationRolePassword } from './app-role';
 import { createDirectPool, withTransaction } from './pool';
 
 // In a Lambda package the bundle sits elsewhere than this file; the SQL files are packaged at the task root.
@@ -41,10 +38,16 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
 /**
  * Applies pending migrations in order, each in its own transaction, under a transaction-scoped advisory lock so
  * that concurrent starters (several Lambdas, tests, `npm start`) apply each file exactly once. An applied file whose
- * content changed is refused: migrations are append-only. Needs the owner (DDL, CREATE ROLE): give it a direct pool
- * (createDirectPool). Each migration is one transaction, so it would also pass through a transaction pooler.
+ * content changed is refused: migrations are append-only. Needs the owner (DDL, CREATE ROLE): give it
+ * createDirectPool(). Each migration is one transaction, so it also passes through a transaction pooler.
+ * `statementTimeoutMs` bounds each statement (SET LOCAL, per migration transaction); default 0, none: a migration may
+ * rewrite a large table (the application's timeouts are for its queries).
  */
-export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<number> {
+export async function migrate(
+  pool: Pool,
+  dir = MIGRATIONS_DIR,
+  { statementTimeoutMs = 0 }: { statementTimeoutMs?: number } = {},
+): Promise<number> {
   const migrations = await loadMigrations(dir);
   await pool.query(`
     CREATE TABLE IF NOT EXISTS public.schema_migrations (
@@ -55,7 +58,6 @@ export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<number>
     )`);
   let applied = 0;
   for (const migration of migrations) {
-    // No statement timeout: a migration may rewrite a large table (the application's timeouts are for its queries).
     const didApply = await withTransaction(
       pool,
       async (tx) => {
@@ -79,7 +81,7 @@ export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<number>
         ]);
         return true;
       },
-      { statementTimeoutMs: 0 },
+      { statementTimeoutMs },
     );
     if (didApply) {
       applied += 1;
@@ -89,20 +91,11 @@ export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<number>
   return applied;
 }
 
-/**
- * `npm run migrate` and the migrate function: the migrations on the direct connection as the owner
- * (MIGRATION_DATABASE_URL / MIGRATION_DB_SECRET_ARN, see lib/platform/config/env.ts); on AWS, where the application
- * logs in as its own role (DB_SECRET_ARN), that role's password is then set from its secret.
- */
+/** `npm run migrate`: the migrations on the owner's connection (createDirectPool; lib/platform/config/env.ts). */
 export async function migrateDatabase(): Promise<{ applied: number }> {
-  const config = getConfig();
   const owner = createDirectPool({ max: 1 });
   try {
-    const applied = await migrate(owner);
-    if (config.DB_SECRET_ARN && config.MIGRATION_DB_SECRET_ARN) {
-      await setApplicationRolePassword(owner, await getDatabaseCredentials(config.DB_SECRET_ARN));
-    }
-    return { applied };
+    return { applied: await migrate(owner) };
   } finally {
     await owner.end();
   }

@@ -41,7 +41,7 @@ interface PoolSettings {
   statementTimeoutMs: number;
 }
 
-/** Pools from createDirectPool(): straight to PostgreSQL, as the owner, with sessions of their own. */
+/** Pools straight to PostgreSQL (createDirectPool but for its RDS Proxy fallback): sessions of their own. */
 export function isDirectPool(db: Pool): boolean {
   return db instanceof DatabasePool && db.direct;
 }
@@ -150,12 +150,17 @@ export function createPool(overrides: PoolConfig = {}): Pool {
 }
 
 /**
- * A connection straight to PostgreSQL as the owner, for what needs DDL or a session of its own and so cannot go
- * through a transaction pooler: migrations (CREATE/ALTER …) and the read-model rebuild (a session advisory lock held
- * across many transactions). Locally MIGRATION_DATABASE_URL, else DATABASE_URL (set MIGRATION_DATABASE_URL whenever
- * DATABASE_URL points at a pooler); on AWS MIGRATION_DB_SECRET_ARN, MIGRATION_DB_HOST (the instance endpoint, not
- * the proxy) and MIGRATION_DB_USER. On Lambda the instance's certificate is signed by the RDS CA: give such a
- * function NODE_EXTRA_CA_CERTS=/var/runtime/ca-cert.pem.
+ * The owner's connection, for what needs DDL or a session of its own: migrations (CREATE/ALTER …) and the read-model
+ * rebuild (a session advisory lock held across many transactions). From the first of:
+ *  - MIGRATION_DATABASE_URL, else DATABASE_URL (local; set MIGRATION_DATABASE_URL whenever DATABASE_URL points at a
+ *    pooler): straight to PostgreSQL;
+ *  - MIGRATION_DB_SECRET_ARN, MIGRATION_DB_HOST (the RDS instance endpoint, not the proxy), MIGRATION_DB_USER (AWS,
+ *    e.g. the rebuild from an operator's machine in the VPC): straight to PostgreSQL. On Lambda the instance's
+ *    certificate is signed by the RDS CA: give such a function NODE_EXTRA_CA_CERTS=/var/runtime/ca-cert.pem;
+ *  - DB_SECRET_ARN, DB_HOST, DB_USER: the function's own connection, which for the migrate function on AWS is the
+ *    owner's secret through RDS Proxy (serverless.yml). Enough for migrations (each is one transaction under a
+ *    transaction-scoped lock), not for the rebuild: such a pool is not direct (isDirectPool), and the rebuild refuses
+ *    it.
  */
 export function createDirectPool(overrides: PoolConfig = {}): Pool {
   const config = getConfig();
@@ -170,8 +175,21 @@ export function createDirectPool(overrides: PoolConfig = {}): Pool {
       names: ['MIGRATION_DB_HOST', 'MIGRATION_DB_USER'],
     });
   }
+  if (config.DB_SECRET_ARN) {
+    return secretPool(
+      config,
+      overrides,
+      { ...settings, direct: false },
+      {
+        secretArn: config.DB_SECRET_ARN,
+        host: config.DB_HOST,
+        user: config.DB_USER,
+        names: ['DB_HOST', 'DB_USER'],
+      },
+    );
+  }
   throw new Error(
-    'No direct database connection configured: set MIGRATION_DATABASE_URL (or DATABASE_URL) locally, or ' +
+    'No owner connection configured: set MIGRATION_DATABASE_URL (or DATABASE_URL) locally, or ' +
       'MIGRATION_DB_SECRET_ARN, MIGRATION_DB_HOST and MIGRATION_DB_USER (AWS)',
   );
 }
