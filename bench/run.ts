@@ -126,9 +126,10 @@ async function main(): Promise<void> {
     process.env.KAFKA_TOPIC = `bench-events-${runId}`;
     process.env.KAFKA_DLQ_TOPIC = `bench-events-dlq-${runId}`;
 
-    const { createPool } = await import('../lib/platform/db/pool');
+    const { createDirectPool } = await import('../lib/platform/db/pool');
     const { migrate } = await import('../lib/platform/db/migrate');
-    const pool = createPool({ max: config.poolSize, application_name: 'ledgerline-bench', types: stockTypes });
+    // Direct, as the owner: the bench migrates, truncates and rebuilds (lib/platform/db/pool.ts, createDirectPool).
+    const pool = createDirectPool({ max: config.poolSize, application_name: 'ledgerline-bench', types: stockTypes });
     pool.on('error', (error) => progress(`pool: ${error.message}`));
     cleanups.push(() => pool.end());
     await migrate(pool);

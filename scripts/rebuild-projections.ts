@@ -1,11 +1,12 @@
 /**
  * `npm run projections:rebuild`: recreates the read models from the event store, blue/green (the API and the
  * projector keep running; see lib/projections/rebuild.ts). Shows a progress bar on stderr when it is a terminal,
- * plain progress lines otherwise. Exit code 0 on success, 1 on failure. Without DATABASE_URL it uses the stack
- * `npm start` is running (local/use-running-stack.ts, imported first).
+ * plain progress lines otherwise. Exit code 0 on success, 1 on failure. Connects directly as the owner, like the
+ * migrations: MIGRATION_DATABASE_URL (else DATABASE_URL), or the MIGRATION_DB_* variables (lib/platform/config/env.ts).
+ * Without DATABASE_URL it uses the stack `npm start` is running (local/use-running-stack.ts, imported first).
  */
 import '../local/use-running-stack';
-import { closePool, getPool } from '../lib/platform/db/pool';
+import { createDirectPool } from '../lib/platform/db/pool';
 import { rebuildReadModels, type RebuildProgress } from '../lib/projections/rebuild';
 
 const BAR_WIDTH = 30;
@@ -31,8 +32,9 @@ function progressPrinter(): (progress: RebuildProgress) => void {
 }
 
 async function main(): Promise<void> {
+  const pool = createDirectPool();
   try {
-    const result = await rebuildReadModels(getPool(), { onProgress: progressPrinter() });
+    const result = await rebuildReadModels(pool, { onProgress: progressPrinter() });
     const rate = Math.round(result.events / Math.max(0.001, result.durationMs / 1_000));
     process.stdout.write(
       `Read models rebuilt: ${result.events} events, ${result.accounts} accounts in ${result.durationMs} ms (${rate} events/s)\n`,
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
       process.stderr.write(`Left at its last good version: account ${streamId}: ${reason}\n`);
     }
   } finally {
-    await closePool();
+    await pool.end();
   }
 }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Config } from 'jest';
 import { startOffline, type RunningOffline } from '../local/offline';
 import { provisionServices, type ProvisionedServices } from '../local/services';
-import { prepareTestRun, type TestRun } from './support/test-run';
+import { prepareTestRun, testProfile, type TestRun } from './support/test-run';
 
 declare global {
   var __LEDGERLINE_SERVICES__: ProvisionedServices | undefined;
@@ -17,9 +17,13 @@ type GlobalConfig = { testPathPatterns?: { patterns?: readonly string[] } } & Co
  * its own database, topics and consumer group (workers inherit the env), and — when end-to-end specs are part of the
  * run — starts one serverless-offline stack for all of them without waiting for it: it bundles while the other
  * suites run, and the specs wait for /health (test/support/stack.ts).
+ *
+ * TEST_PROFILE=pooled (`npm test` runs it after the direct run when pgbouncer is installed) puts PgBouncer in
+ * transaction pooling mode between everything and PostgreSQL, as RDS Proxy is on AWS: DATABASE_URL then points at
+ * PgBouncer, MIGRATION_DATABASE_URL at PostgreSQL (migrations, CREATE DATABASE, the rebuild's session).
  */
 export default async function globalSetup(globalConfig: GlobalConfig): Promise<void> {
-  const services = await provisionServices({ purpose: 'test' });
+  const services = await provisionServices({ purpose: 'test', pooler: testProfile() === 'pooled' });
   globalThis.__LEDGERLINE_SERVICES__ = services;
   try {
     globalThis.__LEDGERLINE_TEST_RUN__ = await prepareTestRun(services, 'test');

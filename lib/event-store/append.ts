@@ -21,7 +21,8 @@ import type { AppendResult, ExpectedVersion, NewEvent, Queryable, StreamAppend }
 // check inserts nothing. created_at is read after the row lock is held, so per stream it never decreases with the
 // version. One event goes as scalar parameters (no array literals to build and parse), several as arrays. Every
 // other append goes through event_store.append_to_streams() (migrations/0001_event_store.sql), which locks several
-// streams in id order. All statements are named: each connection parses and plans them once.
+// streams in id order. No statement is named (prepared once per connection): behind a transaction pooler (RDS Proxy,
+// PgBouncer) consecutive statements of one client may reach different server sessions, which do not know the name.
 type EventShape = 'one' | 'many';
 
 const EVENT_COUNT: Record<EventShape, string> = { one: '1', many: 'cardinality($4::uuid[])' };
@@ -44,7 +45,6 @@ function singleStreamAppend(kind: 'expected' | 'new', shape: EventShape) {
          ON CONFLICT (stream_id) DO NOTHING
          RETURNING $2 AS base`; // a new stream's base version is the expected 0
   return {
-    name: `event_store.append_${kind}_${shape}`,
     text: `WITH stream AS (${stream})
            INSERT INTO event_store.events
              (event_id, stream_id, stream_type, stream_version, type, data, metadata, created_at)
@@ -62,7 +62,6 @@ const SINGLE_STREAM_APPENDS = {
 };
 
 const APPEND_MANY = {
-  name: 'event_store.append_to_streams',
   text: `SELECT appended_stream_id, appended_version, appended_position
            FROM event_store.append_to_streams($1::text[], $2::text[], $3::int[], $4::int[], $5::uuid[], $6::text[],
                                               $7::jsonb[], $8::jsonb[])`,

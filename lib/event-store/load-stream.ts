@@ -22,7 +22,6 @@ export interface LoadedStream<State> {
 // the events after that snapshot. The snapshot comes back as the first row, flagged in the last column, with its
 // version and state in the stream_version and data columns.
 const LOAD_STREAM = {
-  name: 'event_store.load_stream',
   text: `WITH target AS (
            SELECT CASE WHEN $4::timestamptz IS NULL THEN $3::int
                        ELSE (SELECT coalesce(max(stream_version), 0) FROM event_store.events

@@ -5,7 +5,6 @@ import { assertInTransaction, type Tx } from '../platform/db/pool';
 const STREAM_LOCK_NAMESPACE = 0x45_53_4c_4b; // 'ESLK'
 
 const LOCK_STREAMS = {
-  name: 'event_store.lock_streams',
   // unnest returns the keys in array order, so the locks are taken in the order given (sorted below).
   text: 'SELECT count(pg_advisory_xact_lock($1::int, key)) FROM unnest($2::int[]) AS key',
 };

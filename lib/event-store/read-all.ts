@@ -21,7 +21,6 @@ export interface ReadAllResult {
 // those, in (transaction_id, global_position) order, never skips an event; events of running transactions simply
 // wait for the next call.
 const READ_ALL = {
-  name: 'event_store.read_all',
   text: `SELECT ${EVENT_COLUMNS}
            FROM event_store.events
           WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)

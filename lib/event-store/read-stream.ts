@@ -15,7 +15,6 @@ export interface ReadStreamOptions {
 export const MAX_STREAM_VERSION = 2_147_483_647;
 
 const READ_STREAM = {
-  name: 'event_store.read_stream',
   text: `SELECT ${STREAM_EVENT_COLUMNS}
            FROM event_store.events
           WHERE stream_id = $1 AND stream_version BETWEEN $2 AND $3
@@ -40,7 +39,6 @@ export async function readStream(
 }
 
 const STREAM_VERSION = {
-  name: 'event_store.stream_version',
   text: 'SELECT version FROM event_store.streams WHERE stream_id = $1',
 };
 

@@ -2,7 +2,6 @@ import { assertInTransaction, type Tx } from '../platform/db/pool';
 import type { JsonObject, Queryable, Snapshot } from './types';
 
 const READ_SNAPSHOT = {
-  name: 'event_store.read_snapshot',
   text: `SELECT version, state FROM event_store.snapshots
           WHERE stream_id = $1 AND schema_version = $2 AND version <= $3
           ORDER BY version DESC
@@ -24,7 +23,6 @@ export async function readSnapshot<State = JsonObject>(
 }
 
 const WRITE_SNAPSHOT = {
-  name: 'event_store.write_snapshot',
   text: `INSERT INTO event_store.snapshots (stream_id, version, schema_version, state)
          VALUES ($1, $2, $3, $4::jsonb)
          ON CONFLICT (stream_id, version) DO UPDATE

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { parseIntegrationEvent, type IntegrationEventWire } from '../outbox/contracts/integration-events';
 import { accountHistory } from '../outbox/contracts/testing';
-import { withTransaction } from '../platform/db/pool';
+import { createDirectPool, withTransaction } from '../platform/db/pool';
 import { moveTestMoney, openTestAccount } from '../outbox/relay/testing';
 import { listBalances, listTransactions } from '../queries/read-models';
 import { rebuildReadModels, type RebuildProgress } from './rebuild';
@@ -12,8 +12,15 @@ import { useScratchReadModel } from './testing';
 const readModel = useScratchReadModel('rm_test', { max: 8 });
 const target = readModel.schema;
 let pool: Pool;
+// The rebuild's own connection: direct, as the owner (DDL and a session lock; in the pooled profile `pool` goes
+// through PgBouncer).
+let owner: Pool;
 beforeAll(() => {
   pool = readModel.pool;
+  owner = createDirectPool({ max: 4 });
+});
+afterAll(async () => {
+  await owner.end();
 });
 
 async function project(events: IntegrationEventWire[]): Promise<void> {
@@ -53,6 +60,9 @@ describe('read-model rebuild', () => {
       [c],
     );
 
+    // and the application role's privileges on the live tables
+    await pool.query(`GRANT SELECT, INSERT, UPDATE ON ${ident(target)}.balances TO ledgerline_app`);
+
     // when: rebuilt while queries keep running against the live tables
     const phases = new Set<RebuildProgress['phase']>();
     let reading = true;
@@ -64,7 +74,7 @@ describe('read-model rebuild', () => {
       }
     })();
     try {
-      const result = await rebuildReadModels(pool, {
+      const result = await rebuildReadModels(owner, {
         targetSchema: target,
         // several batches even for this file's 60-odd events, but few round trips over the shared store: the blocker
         // holds every suite's gap-free horizon back while this runs
@@ -113,5 +123,22 @@ describe('read-model rebuild', () => {
 
     const staging = await pool.query('SELECT 1 FROM pg_namespace WHERE nspname LIKE $1', [`${target}\\_%`]);
     expect(staging.rowCount).toBe(0);
+
+    // the new tables carry the privileges of those they replaced
+    const privileges = await pool.query<{ privilege: string; held: boolean }>(
+      `SELECT p AS privilege, has_table_privilege('ledgerline_app', $1, p) AS held
+         FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) AS p`,
+      [`${target}.balances`],
+    );
+    expect(privileges.rows).toEqual([
+      { privilege: 'SELECT', held: true },
+      { privilege: 'INSERT', held: true },
+      { privilege: 'UPDATE', held: true },
+      { privilege: 'DELETE', held: false },
+    ]);
+  });
+
+  it('given the application pool (which may go through a transaction pooler), then the rebuild refuses it', async () => {
+    await expect(rebuildReadModels(pool, { targetSchema: target })).rejects.toThrow(/direct connection/);
   });
 });

@@ -1,7 +1,7 @@
-import type { Pool, PoolClient } from 'pg';
+import { escapeIdentifier, type Pool, type PoolClient } from 'pg';
 import { parseIntegrationEvent } from '../outbox/contracts/integration-events';
 import { mapToIntegrationEvent, MappingError, type AccountFacts } from '../outbox/contracts/mapper';
-import { withTransaction } from '../platform/db/pool';
+import { isDirectPool, withTransaction } from '../platform/db/pool';
 import { readAll, readStream, START_CHECKPOINT, type Checkpoint, type StoredEvent } from '../event-store';
 import { logger } from '../platform/observability/logger';
 import { applyEvents, type IncomingEvent } from './store';
@@ -43,8 +43,16 @@ export interface RebuildResult {
  *     parked events over, and swaps the staging tables in. Readers see the old tables until the commit, the new
  *     ones after; the projector resumes on the new tables and skips what they already contain.
  * Only one rebuild runs at a time (advisory lock).
+ *
+ * `pool` must be a direct connection as the owner (createDirectPool: MIGRATION_DATABASE_URL, or the MIGRATION_DB_*
+ * variables on AWS), never the application's: the rebuild creates and swaps tables (DDL), and its lock is a session
+ * advisory lock held across many transactions, which a transaction pooler (RDS Proxy, PgBouncer) would leave on
+ * whichever server session ran the statement.
  */
 export async function rebuildReadModels(pool: Pool, options: RebuildOptions = {}): Promise<RebuildResult> {
+  if (!isDirectPool(pool)) {
+    throw new Error('rebuildReadModels needs a direct connection as the owner: pass createDirectPool()');
+  }
   const target = options.targetSchema ?? READ_MODEL_SCHEMA;
   const staging = `${target}_staging`;
   const retired = `${target}_retired`;
@@ -52,6 +60,7 @@ export async function rebuildReadModels(pool: Pool, options: RebuildOptions = {}
   const report = options.onProgress ?? (() => undefined);
   const started = Date.now();
 
+  // A session of its own for the whole rebuild: the lock lives as long as this connection's session.
   const lockClient = await pool.connect();
   try {
     const locked = await lockClient.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [REBUILD_LOCK_KEY]);
@@ -157,8 +166,28 @@ async function createStaging(pool: Pool, target: string, staging: string): Promi
       await tx.query(
         `CREATE TABLE ${ident(staging)}.${ident(table)} (LIKE ${ident(target)}.${ident(table)} INCLUDING ALL)`,
       );
+      await copyGrants(tx, `${ident(target)}.${ident(table)}`, `${ident(staging)}.${ident(table)}`);
     }
   });
+}
+
+/**
+ * LIKE … INCLUDING ALL copies no privileges: the new table gets those of the one it replaces, so that the application
+ * role (migrations/0005_app_role.sql) can still use the read models after the swap.
+ */
+async function copyGrants(tx: PoolClient, from: string, to: string): Promise<void> {
+  const grants = await tx.query<{ privilege: string; grantee: string | null }>(
+    `SELECT a.privilege_type AS privilege, r.rolname AS grantee
+       FROM pg_class AS c
+      CROSS JOIN LATERAL aclexplode(c.relacl) AS a
+       LEFT JOIN pg_roles AS r ON r.oid = a.grantee
+      WHERE c.oid = $1::regclass AND a.grantee <> c.relowner`,
+    [from],
+  );
+  for (const { privilege, grantee } of grants.rows) {
+    if (!/^[A-Z]+$/.test(privilege)) throw new Error(`Unexpected privilege ${privilege} on ${from}`);
+    await tx.query(`GRANT ${privilege} ON ${to} TO ${grantee === null ? 'PUBLIC' : escapeIdentifier(grantee)}`);
+  }
 }
 
 /**

@@ -42,7 +42,6 @@ interface VersionRange {
 }
 
 const STORED_RANGES = {
-  name: 'read_model.verify_stored_ranges',
   // One index range scan of events_stream_version_key (stream_id, stream_version) per requested range: the LATERAL
   // subquery (kept apart by OFFSET 0) is a nested loop whatever the statistics say, never a scan of the whole table.
   text: `SELECT ${STREAM_EVENT_COLUMNS}, e.stream_id

@@ -2,7 +2,6 @@ import type { Tx } from '../../platform/db/pool';
 import { DomainError } from './errors';
 
 const RESERVE = {
-  name: 'accounts.reserve_account_number',
   // The arbiter is migration 0006's unique index on upper(account_number): numbers are unique regardless of case.
   text: `INSERT INTO event_store.account_numbers (account_number, account_id) VALUES ($1, $2)
          ON CONFLICT ((upper(account_number))) WHERE NOT case_duplicate DO NOTHING`,

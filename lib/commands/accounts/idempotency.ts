@@ -21,7 +21,6 @@ export interface IdempotencyRecord {
 }
 
 const FIND = {
-  name: 'accounts.find_live_idempotency_key',
   text: `SELECT fingerprint, result FROM event_store.idempotency_keys
           WHERE scope = $1 AND key = $2 AND created_at > now() - make_interval(hours => $3)`,
 };
@@ -51,7 +50,6 @@ export class IdempotencyRaceError extends Error {
 }
 
 const STORE = {
-  name: 'accounts.store_idempotency_key_with_expiry',
   // An expired row (not yet purged) is taken over: the key is new again.
   text: `INSERT INTO event_store.idempotency_keys AS k (scope, key, fingerprint, result) VALUES ($1, $2, $3, $4::jsonb)
          ON CONFLICT (scope, key) DO UPDATE
@@ -78,7 +76,6 @@ export interface PurgeResult {
 }
 
 const PURGE = {
-  name: 'accounts.purge_expired_idempotency_keys',
   // Oldest first through idempotency_keys_created_at_idx, a bounded batch per statement (short locks, small WAL
   // bursts); rows a command is holding are skipped (it is taking the key over).
   text: `DELETE FROM event_store.idempotency_keys AS k

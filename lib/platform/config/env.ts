@@ -2,12 +2,37 @@ import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/*
+ * Database connections (lib/platform/db/pool.ts). Two of them, because the application goes through a transaction
+ * pooler (RDS Proxy on AWS, PgBouncer in the pooled test profile) and connects as a least-privilege role, while
+ * migrations and the read-model rebuild need the owner (DDL) and the rebuild a session of its own:
+ *
+ *   application (every function):  local DATABASE_URL
+ *                                  AWS   DB_SECRET_ARN (the ledgerline_app role's secret), DB_HOST (the RDS Proxy
+ *                                        endpoint), DB_USER (ledgerline_app), DB_NAME
+ *   owner (createDirectPool:       local MIGRATION_DATABASE_URL, else DATABASE_URL
+ *   `npm run migrate`, `npm run    AWS   MIGRATION_DB_SECRET_ARN (the master user's secret), MIGRATION_DB_HOST (the
+ *   projections:rebuild`, the            instance endpoint, not the proxy), MIGRATION_DB_USER (ledgerline_admin),
+ *   migrate function)                    DB_NAME; the migrate function as serverless.yml configures it has the
+ *                                        owner's secret as its DB_SECRET_ARN/DB_USER instead (through RDS Proxy,
+ *                                        enough for migrations), and the app role's secret as APP_DB_SECRET_ARN
+ *                                        (functions/migrate.ts gives that role LOGIN and its password)
+ */
 const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DB_SECRET_ARN: z.string().min(1).optional(),
   DB_HOST: z.string().min(1).optional(),
+  DB_USER: z.string().min(1).optional(),
   DB_NAME: z.string().min(1).default('ledgerline'),
+  MIGRATION_DATABASE_URL: z.string().url().optional(),
+  MIGRATION_DB_SECRET_ARN: z.string().min(1).optional(),
+  MIGRATION_DB_HOST: z.string().min(1).optional(),
+  MIGRATION_DB_USER: z.string().min(1).optional(),
   DB_POOL_MAX: positiveInt(5),
+  /**
+   * Per transaction (`SET LOCAL`, which a transaction pooler allows). Single statements outside a transaction run
+   * under the role's default instead (migrations/0005_app_role.sql: 5 s for ledgerline_app).
+   */
   DB_STATEMENT_TIMEOUT_MS: positiveInt(5_000),
   KAFKA_BROKERS: z
     .string()

@@ -208,11 +208,12 @@ describeWithMoto('database credentials from Secrets Manager (moto server)', () =
 
   describe('through the pool (real PostgreSQL)', () => {
     const role = `ledgerline_secret_${uniqueSuffix}`;
+    // PostgreSQL itself, also in the pooled profile (its PgBouncer only knows the owner's password).
+    const databaseUrl = savedEnv.MIGRATION_DATABASE_URL ?? savedEnv.DATABASE_URL;
     let admin: Client;
     let pool: Pool | undefined;
 
     beforeAll(async () => {
-      const databaseUrl = savedEnv.DATABASE_URL;
       if (!databaseUrl) throw new Error('DATABASE_URL is not set (jest global setup provides it)');
       admin = new Client({ connectionString: databaseUrl });
       await admin.connect();
@@ -236,12 +237,13 @@ describeWithMoto('database credentials from Secrets Manager (moto server)', () =
       await admin?.end();
     });
 
-    it('given a pool in Secrets Manager mode, when password and secret are rotated, then the next connection refetches once and succeeds', async () => {
+    it('given a pool in Secrets Manager mode, when password and secret are rotated, then the next connection (checked out or a single statement) refetches once and succeeds', async () => {
       // given
-      const url = new URL(savedEnv.DATABASE_URL as string);
+      const url = new URL(databaseUrl as string);
       const arn = await givenSecret('ledgerline/pool', { username: role, password: 'pw-before-rotation' });
       useSecret(arn);
       delete process.env.DATABASE_URL;
+      delete process.env.MIGRATION_DATABASE_URL;
       Object.assign(process.env, { DB_HOST: url.hostname, DB_NAME: url.pathname.slice(1), DB_USER: role });
       resetConfigForTests();
       pool = createPool({ port: Number(url.port || 5432), ssl: false, max: 1, idleTimeoutMillis: 20 });
@@ -269,6 +271,22 @@ describeWithMoto('database credentials from Secrets Manager (moto server)', () =
       // then: the new connection fails with 28P01, the pool invalidates, refetches and connects
       expect(await who()).toBe(role);
       expect((await getDatabaseCredentials()).password).toBe('pw-after-rotation');
+
+      // and the same for a single statement (pool.query), after the next rotation
+      await admin.query(`ALTER ROLE ${role} PASSWORD 'pw-after-second-rotation'`);
+      await secrets.send(
+        new PutSecretValueCommand({
+          SecretId: arn,
+          SecretString: JSON.stringify({ username: role, password: 'pw-after-second-rotation' }),
+        }),
+      );
+      await waitUntil('the idle connection to close', async () => (pool?.totalCount === 0 ? true : undefined), {
+        timeoutMs: 10_000,
+        intervalMs: 10,
+      });
+      const single = await pool.query<{ u: string }>('SELECT current_user AS u');
+      expect(single.rows[0]!.u).toBe(role);
+      expect((await getDatabaseCredentials()).password).toBe('pw-after-second-rotation');
     });
   });
 });

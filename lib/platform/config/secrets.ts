@@ -4,11 +4,12 @@ import { logger } from '../observability/logger';
 import { getConfig } from './env';
 
 /**
- * Database credentials in AWS come from the Secrets Manager secret named by DB_SECRET_ARN (RDS-managed master user
- * secret: `{"username": "...", "password": "...", ...}`), read once per Lambda container and kept in memory across
- * invocations. RDS rotates that secret; connections opened before a rotation keep working, and the first new one
- * after it fails with 28P01: the pool layer then calls `invalidateDatabaseCredentials()` and connects once more,
- * which reads the secret again.
+ * Database credentials in AWS come from Secrets Manager secrets (`{"username": "...", "password": "...", ...}`): the
+ * application role's, named by DB_SECRET_ARN, and for migrations and other owner work the owner's (the RDS-managed
+ * master user secret), named by MIGRATION_DB_SECRET_ARN. Each is read once per Lambda container and kept in memory
+ * across invocations. A secret may be rotated; connections opened before a rotation keep working, and the first new
+ * one after it fails authentication: the pool (lib/platform/db/pool.ts) then calls
+ * `invalidateDatabaseCredentials()` and tries once more, which reads the secret again.
  *
  * The SDK honours AWS_ENDPOINT_URL_SECRETS_MANAGER (used by the tests against a local Secrets Manager) and the usual
  * AWS_REGION / credential chain of the Lambda runtime.
@@ -28,7 +29,7 @@ export class DatabaseSecretError extends Error {
 }
 
 let client: SecretsManagerClient | undefined;
-let cached: Promise<DatabaseCredentials> | undefined;
+const cached = new Map<string, Promise<DatabaseCredentials>>();
 
 function secretsManager(): SecretsManagerClient {
   client ??= new SecretsManagerClient({ maxAttempts: 3 });
@@ -56,27 +57,31 @@ async function fetchCredentials(secretId: string): Promise<DatabaseCredentials> 
 }
 
 /**
- * The credentials from DB_SECRET_ARN, fetched on first use and then served from memory. Concurrent callers share one
- * request; a failed request is not cached, so the next caller tries again.
+ * The credentials in `secretId` (default DB_SECRET_ARN), fetched on first use and then served from memory.
+ * Concurrent callers share one request; a failed request is not cached, so the next caller tries again.
  */
-export function getDatabaseCredentials(): Promise<DatabaseCredentials> {
-  if (cached) return cached;
-  const secretId = getConfig().DB_SECRET_ARN;
+export function getDatabaseCredentials(secretId = getConfig().DB_SECRET_ARN): Promise<DatabaseCredentials> {
   if (!secretId) {
     return Promise.reject(new DatabaseSecretError('DB_SECRET_ARN is not set'));
   }
+  const known = cached.get(secretId);
+  if (known) return known;
   const pending = fetchCredentials(secretId);
-  cached = pending;
+  cached.set(secretId, pending);
   pending.catch(() => {
     // Forget a failure (unless an invalidation already replaced this request).
-    if (cached === pending) cached = undefined;
+    if (cached.get(secretId) === pending) cached.delete(secretId);
   });
   return pending;
 }
 
-/** Drops the cached credentials (after an authentication failure): the next `getDatabaseCredentials()` refetches. */
-export function invalidateDatabaseCredentials(): void {
-  cached = undefined;
+/**
+ * Drops the cached credentials of `secretId` (all of them without one) after an authentication failure: the next
+ * `getDatabaseCredentials()` refetches.
+ */
+export function invalidateDatabaseCredentials(secretId?: string): void {
+  if (secretId === undefined) cached.clear();
+  else cached.delete(secretId);
 }
 
 /** Short alias of `invalidateDatabaseCredentials`. */

@@ -1,14 +1,10 @@
-import { closePool, getPool } from './pool';
-import { migrate } from './migrate';
+import { migrateDatabase } from './migrate';
 
-// `npm run migrate`: applies pending migrations to DATABASE_URL.
+// `npm run migrate`: applies pending migrations on the direct connection as the owner (MIGRATION_DATABASE_URL, else
+// DATABASE_URL; on AWS the MIGRATION_DB_* variables, see lib/platform/config/env.ts).
 async function main(): Promise<void> {
-  try {
-    const applied = await migrate(getPool());
-    process.stdout.write(`Migrations applied: ${applied}\n`);
-  } finally {
-    await closePool();
-  }
+  const { applied } = await migrateDatabase();
+  process.stdout.write(`Migrations applied: ${applied}\n`);
 }
 
 main().catch((error: unknown) => {
