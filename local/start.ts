@@ -49,10 +49,10 @@ async function main(): Promise<void> {
   process.env.KAFKA_BROKERS = services.kafkaBrokers.join(',');
 
   // Imported only now: lib reads its configuration (LOG_FORMAT included) from the environment once.
-  const { createPool } = await import('../lib/platform/db/pool');
+  const { createDirectPool } = await import('../lib/platform/db/pool');
   const { migrate } = await import('../lib/platform/db/migrate');
   const { ensureTopics } = await import('../lib/platform/kafka/topics');
-  const pool = createPool({ max: 1 });
+  const pool = createDirectPool({ max: 1 });
   try {
     const applied = await migrate(pool);
     if (applied > 0) log(`migrations: ${applied} applied`);

@@ -6,7 +6,7 @@ import { findStack, localDataRoot, redact } from './stack-state';
  * file that `npm start` keeps in <LOCAL_DATA_DIR or .local>/stack.json. No such stack: a clear message, exit code 1.
  */
 function useRunningStack(env: NodeJS.ProcessEnv): void {
-  if (env.DATABASE_URL || env.DB_SECRET_ARN) return;
+  if (env.DATABASE_URL || env.DB_SECRET_ARN || env.MIGRATION_DATABASE_URL || env.MIGRATION_DB_SECRET_ARN) return;
   const found = findStack(env);
   if (found.status === 'running') {
     env.DATABASE_URL = found.state.databaseUrl;
