@@ -33,7 +33,16 @@ beforeAll(async () => {
   );
   env = { ...process.env };
   // The test run's own services and settings (test/global-setup.ts) are not for this stack.
-  for (const name of ['DATABASE_URL', 'DB_SECRET_ARN', 'KAFKA_BROKERS', 'LOG_FORMAT', 'LOG_LEVEL', 'SLS_LOG_LEVEL']) {
+  for (const name of [
+    'DATABASE_URL',
+    'DB_SECRET_ARN',
+    'MIGRATION_DATABASE_URL',
+    'MIGRATION_DB_SECRET_ARN',
+    'KAFKA_BROKERS',
+    'LOG_FORMAT',
+    'LOG_LEVEL',
+    'SLS_LOG_LEVEL',
+  ]) {
     delete env[name];
   }
   Object.assign(env, {
