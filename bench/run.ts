@@ -5,6 +5,8 @@
  * tests do (DATABASE_URL / KAFKA_BROKERS, else Docker, else embedded) and works in a database of its own, dropped at
  * the end; a run of scenario 6 alone (BENCH_SCENARIOS=6) provisions neither.
  *
+ * Scenario 7 puts PgBouncer (local/pgbouncer.ts) in front of the bench PostgreSQL: pooled vs direct.
+ *
  * BENCH_QUICK=1 smoke run · BENCH_SCENARIOS=1,2 subset · BENCH_ROUNDS, BENCH_PIPELINE_SECONDS, BENCH_PIPELINE_RATE,
  * BENCH_APPEND_SECONDS, BENCH_CONSUMER_EVENTS, BENCH_REBUILD_EVENTS, BENCH_HTTP_SECONDS, BENCH_POOL_SIZE — see
  * bench/harness/config.ts.
@@ -50,6 +52,11 @@ const STEPS: Step[] = [
     scenario: 6,
     title: 'cold start',
     standalone: async (config, notes) => (await import('./scenarios/cold-start')).coldStartScenario(config, notes),
+  },
+  {
+    scenario: 7,
+    title: 'pooled vs direct',
+    run: async (ctx) => (await import('./scenarios/pooled')).pooledScenarios(ctx),
   },
 ];
 

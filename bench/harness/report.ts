@@ -30,6 +30,7 @@ export const SCENARIO_TITLES: Record<number, string> = {
   4: 'Pipeline (HTTP → event store → relay → Kafka → projector → read model)',
   5: 'Rebuild of the read models',
   6: 'Cold start, one zip per function (what `npm run package` deploys)',
+  7: 'Pooled (PgBouncer, transaction mode) vs direct',
 };
 
 export interface BenchReport {

@@ -23,7 +23,7 @@ interface HttpResult {
   ms: number;
 }
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
   const t0 = performance.now();
   let response: Response;
   let text: string;
@@ -64,7 +64,7 @@ async function get(url: string): Promise<{ status: number }> {
   }
 }
 
-async function openAccounts(base: string, count: number): Promise<string[]> {
+export async function openAccounts(base: string, count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i += 1) {
     const result = await post(`${base}/api/accounts`, {
@@ -328,7 +328,12 @@ function describeStatuses(statuses: Map<number, number>): string {
 }
 
 /** Closed loop: `concurrency` clients, one account each, deposits back to back; throughput and per-request latency. */
-async function depositLoad(base: string, accounts: string[], seconds: number, method: 'deposit' | 'get' = 'deposit') {
+export async function depositLoad(
+  base: string,
+  accounts: string[],
+  seconds: number,
+  method: 'deposit' | 'get' = 'deposit',
+) {
   const statuses = new Map<number, number>();
   const result = await closedLoop(
     accounts.length,
