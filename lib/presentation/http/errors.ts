@@ -1,5 +1,6 @@
 import { ConcurrencyConflictError, DomainError, IdempotencyKeyReusedError } from '../../commands/accounts/errors';
 import type { DomainErrorCode } from '../../commands/banking/errors';
+import { isDatabaseUnavailable } from '../../platform/db/unavailable';
 import { logger } from '../../platform/observability/logger';
 import { HttpProblem, problemResponse } from './problem';
 import { getRequestState, requestMethod, requestPath, type HttpMiddleware } from './request';
@@ -34,8 +35,19 @@ export function toProblem(error: unknown): HttpProblem | null {
       detail: 'This Idempotency-Key was already used with a different request.',
     });
   }
+  if (isDatabaseUnavailable(error)) {
+    return new HttpProblem(503, {
+      type: 'service-unavailable',
+      detail:
+        'The database is unavailable right now; retry shortly. A command retried with the same Idempotency-Key is ' +
+        'applied at most once.',
+      headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+    });
+  }
   return null;
 }
+
+const RETRY_AFTER_SECONDS = 2;
 
 const internalError = new HttpProblem(500, {
   type: 'internal-error',
@@ -47,7 +59,13 @@ export function problemErrors(): HttpMiddleware {
   return {
     onError: (request) => {
       const problem = toProblem(request.error);
-      if (!problem) {
+      if (problem?.status === 503) {
+        logger.warn('Dependency unavailable', {
+          error: request.error,
+          method: requestMethod(request.event),
+          path: requestPath(request.event),
+        });
+      } else if (!problem) {
         logger.error('Unhandled error', {
           error: request.error,
           method: requestMethod(request.event),

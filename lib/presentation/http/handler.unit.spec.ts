@@ -461,6 +461,25 @@ describe('httpHandler: error mapping', () => {
     });
   });
 
+  it('given a lost database connection when thrown then 503 problem with Retry-After, without internals', async () => {
+    const warned = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    behaviour = async () => {
+      throw Object.assign(new Error('terminating connection due to administrator command (10.0.0.5)'), {
+        code: '57P01',
+      });
+    };
+    const response = await post({ body: validBody });
+    expect(response.status).toBe(503);
+    expect(response.headers['retry-after']).toBe('2');
+    expect(response.body).toMatchObject({ status: 503, type: '/problems/service-unavailable' });
+    expect(response.text).not.toContain('10.0.0.5');
+    expect(warned).toHaveBeenCalledWith(
+      'Dependency unavailable',
+      expect.objectContaining({ error: expect.any(Error) }),
+    );
+    warned.mockRestore();
+  });
+
   it('given an unexpected error when thrown then 500 problem without internals, and it is logged', async () => {
     const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
     behaviour = async () => {

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { bodyBytes, declaredCharsetIsUtf8, decodeBodyText, parseMediaType } from '../http/body';
 import { correlationIdFrom } from '../http/correlation';
 import { requestMethod, requestPath } from '../http/request';
+import { isDatabaseUnavailable } from '../../platform/db/unavailable';
 import { logger, REQUEST_LOG_MESSAGE, withLogContext } from '../../platform/observability/logger';
 import type { SafeHtml } from './html';
 
@@ -187,6 +188,13 @@ export function webHandler(
       const result = await render(event, correlationId);
       return { ...result, headers: { ...result.headers, 'x-correlation-id': correlationId } };
     } catch (error) {
+      // The same page either way; the status tells a client whether retrying can help.
+      if (isDatabaseUnavailable(error)) {
+        logger.warn('Page unavailable: the database is unreachable', { error: error as Error, path: event.rawPath });
+        return htmlResponse(503, errorPage(correlationId), {
+          headers: { 'x-correlation-id': correlationId, 'retry-after': '2' },
+        });
+      }
       logger.error('Page failed', { error: error as Error, path: event.rawPath });
       return htmlResponse(500, errorPage(correlationId), { headers: { 'x-correlation-id': correlationId } });
     }
