@@ -24,6 +24,7 @@ describe('a command whose database connection is terminated mid-transaction', ()
     try {
       // Hold the account's stream row so the deposit's transaction waits inside the database.
       await blocker.query('BEGIN');
+      const blockerPid = (await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
       const locked = await blocker.query<{ stream_id: string }>(
         `SELECT stream_id FROM event_store.streams WHERE stream_id LIKE '%' || $1 FOR UPDATE`,
         [id],
@@ -38,7 +39,7 @@ describe('a command whose database connection is terminated mid-transaction', ()
           const { rows } = await killer.query<{ pid: number }>(
             `SELECT pid FROM pg_stat_activity
               WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1`,
-            [blocker.processID],
+            [blockerPid],
           );
           return rows[0]?.pid;
         },

@@ -8,7 +8,7 @@ import { withTransaction } from '../platform/db/pool';
 import { logger } from '../platform/observability/logger';
 import { applyToBalance, toTransactionRow, type BalanceRow, type TransactionRow } from './apply';
 import { reprojectAccount } from './repair';
-import { balanceFromDb, centsFromNumeric, type BalanceDbRow } from './store';
+import { balanceFromDb, centsFromNumeric, type BalanceDbRow, type TransactionDbRow } from './store';
 import { READ_MODEL_SCHEMA, readModelTables, type ReadModelTables } from './tables';
 import { loadStoredRanges } from './verify';
 
@@ -258,19 +258,7 @@ async function loadReadModels(db: PoolClient, t: ReadModelTables, accountIds: st
         ORDER BY u.id`,
     [accountIds],
   );
-  const transactions = await db.query<{
-    account_id: string;
-    transaction_id: string;
-    account_number: string;
-    account_name: string;
-    amount: string;
-    opening_balance: string;
-    closing_balance: string;
-    description: string;
-    date: Date;
-    stream_version: number;
-    transfer_id: string | null;
-  }>(
+  const transactions = await db.query<TransactionDbRow>(
     `SELECT account_id, transaction_id, account_number, account_name, amount::text AS amount,
               opening_balance::text AS opening_balance, closing_balance::text AS closing_balance, description, date,
               stream_version, transfer_id

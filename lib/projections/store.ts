@@ -88,6 +88,21 @@ export interface BalanceDbRow {
   last_applied_version: number;
 }
 
+/** A transactions row as PostgreSQL returns it (numeric as text). */
+export interface TransactionDbRow {
+  transaction_id: string;
+  account_id: string;
+  account_number: string;
+  account_name: string;
+  amount: string;
+  opening_balance: string;
+  closing_balance: string;
+  description: string;
+  date: Date;
+  stream_version: number;
+  transfer_id: string | null;
+}
+
 export function balanceFromDb(row: BalanceDbRow): BalanceRow {
   return {
     accountId: row.account_id,

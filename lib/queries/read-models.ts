@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { BalanceRow, TransactionRow } from '../projections/apply';
-import { balanceFromDb, centsFromNumeric, type BalanceDbRow } from '../projections/store';
+import { balanceFromDb, centsFromNumeric, type BalanceDbRow, type TransactionDbRow } from '../projections/store';
 import { readModelTables } from '../projections/tables';
 
 export type BalanceView = BalanceRow;
@@ -58,19 +58,7 @@ export async function listTransactions(
   options: { limit: number; offset?: number; beforeVersion?: number; schema?: string },
 ): Promise<Page<TransactionView, { beforeVersion: number }> | null> {
   const t = readModelTables(options.schema);
-  const result = await db.query<{
-    transaction_id: string;
-    account_id: string;
-    account_number: string;
-    account_name: string;
-    amount: string;
-    opening_balance: string;
-    closing_balance: string;
-    description: string;
-    date: Date;
-    stream_version: number;
-    transfer_id: string | null;
-  }>(
+  const result = await db.query<TransactionDbRow>(
     `SELECT tr.transaction_id, tr.account_id, tr.account_number, tr.account_name, tr.amount::text AS amount,
             tr.opening_balance::text AS opening_balance, tr.closing_balance::text AS closing_balance,
             tr.description, tr.date, tr.stream_version, tr.transfer_id
