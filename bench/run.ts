@@ -6,6 +6,7 @@
  * the end; a run of scenario 6 alone (BENCH_SCENARIOS=6) provisions neither.
  *
  * Scenario 7 puts PgBouncer (local/pgbouncer.ts) in front of the bench PostgreSQL: pooled vs direct.
+ * Scenario 8: HTTP deposit latency idle vs under 32 concurrent maximum-size report readers.
  *
  * BENCH_QUICK=1 smoke run · BENCH_SCENARIOS=1,2 subset · BENCH_ROUNDS, BENCH_PIPELINE_SECONDS, BENCH_PIPELINE_RATE,
  * BENCH_APPEND_SECONDS, BENCH_CONSUMER_EVENTS, BENCH_REBUILD_EVENTS, BENCH_HTTP_SECONDS, BENCH_POOL_SIZE — see
@@ -57,6 +58,11 @@ const STEPS: Step[] = [
     scenario: 7,
     title: 'pooled vs direct',
     run: async (ctx) => (await import('./scenarios/pooled')).pooledScenarios(ctx),
+  },
+  {
+    scenario: 8,
+    title: 'deposits under report load',
+    run: async (ctx) => (await import('./scenarios/report-load')).reportLoadScenarios(ctx),
   },
 ];
 

@@ -31,6 +31,7 @@ export const SCENARIO_TITLES: Record<number, string> = {
   5: 'Rebuild of the read models',
   6: 'Cold start, one zip per function (what `npm run package` deploys)',
   7: 'Pooled (PgBouncer, transaction mode) vs direct',
+  8: 'Deposits under report load (32 readers of maximum-size pages)',
 };
 
 export interface BenchReport {
