@@ -2,9 +2,11 @@ import type { Tx } from '../../platform/db/pool';
 import { DomainError } from './errors';
 
 const RESERVE = {
-  // The arbiter is migration 0006's unique index on upper(account_number): numbers are unique regardless of case.
+  // No conflict target: a clash on any unique index counts, both the exact number (the primary key) and migration
+  // 0006's index on upper(account_number). Naming one arbiter let two concurrent opens of the same number raise the
+  // other index's unique violation instead of doing nothing.
   text: `INSERT INTO event_store.account_numbers (account_number, account_id) VALUES ($1, $2)
-         ON CONFLICT ((upper(account_number))) WHERE NOT case_duplicate DO NOTHING`,
+         ON CONFLICT DO NOTHING`,
 };
 
 /**
