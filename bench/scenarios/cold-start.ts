@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -245,12 +245,15 @@ function runtimeEnv(): NodeJS.ProcessEnv {
   };
 }
 
+// A throwaway key per bench run (hex of 32 random bytes: 64 characters, above the 32 the form functions require).
+const BENCH_CSRF_KEY = randomBytes(32).toString('hex');
+
 function functionEnv(fn: PackagedFunction, work: string): NodeJS.ProcessEnv {
   return {
     AWS_LAMBDA_FUNCTION_NAME: `ledgerline-aws-${fn.name}`,
     LAMBDA_TASK_ROOT: path.join(work, fn.name),
     // Stands in for the key the form functions read from Secrets Manager (WEB_CSRF_SECRET_ARN).
-    WEB_CSRF_SECRET: 'bench-cold-start-csrf-key-0123456789abcdefghij',
+    WEB_CSRF_SECRET: BENCH_CSRF_KEY,
   };
 }
 
