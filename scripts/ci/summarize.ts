@@ -1,6 +1,7 @@
 /**
  * Adds up the test summaries of one CI run (test-results/summary/, see scripts/ci/summary.ts) and prints one line per
- * runner, then, as the very last line, `tests: N passed, M failed`. Exit status 0 when M is 0, else 1.
+ * runner, then, as the very last line, the plain line `N passed, M failed` that CI reads
+ * (nothing before or after it on that line; the per-runner lines use another shape so that it is the only such line). Exit status 0 when M is 0, else 1.
  *
  * Besides the runners' `*.json` files, the directory may hold `steps.jsonl`, written by .ci/run: one line per step,
  *   {"step":"npm test","status":0,"produces":"jest-"}
@@ -106,7 +107,7 @@ export function summarize(dir: string): Totals {
 }
 
 export function totalsLine(totals: Pick<Totals, 'passed' | 'failed'>): string {
-  return `tests: ${totals.passed} passed, ${totals.failed} failed`;
+  return `${totals.passed} passed, ${totals.failed} failed`;
 }
 
 /** The report: one line per runner or problem, the totals line last. */
@@ -114,8 +115,8 @@ export function report(totals: Totals): string[] {
   return [
     ...totals.tallies.map((tally) =>
       tally.problem
-        ? `  ${tally.problem}: counted as 1 failed`
-        : `  ${tally.runner}: ${tally.passed} passed, ${tally.failed} failed${tally.note ? ` (${tally.note})` : ''}`,
+        ? `  ${tally.problem}: counted as 1 failure`
+        : `  ${tally.runner}: passed ${tally.passed}, failed ${tally.failed}${tally.note ? ` (${tally.note})` : ''}`,
     ),
     totalsLine(totals),
   ];

@@ -25,10 +25,10 @@ describe('summarize', () => {
     const totals = summarize(dir);
     expect(totals).toMatchObject({ passed: 1326, failed: 0 });
     expect(report(totals)).toEqual([
-      '  fuzz: 11 passed, 0 failed (API operations)',
-      '  jest-direct: 660 passed, 0 failed',
-      '  jest-pooled: 655 passed, 0 failed',
-      'tests: 1326 passed, 0 failed',
+      '  fuzz: passed 11, failed 0 (API operations)',
+      '  jest-direct: passed 660, failed 0',
+      '  jest-pooled: passed 655, failed 0',
+      '1326 passed, 0 failed',
     ]);
   });
 
@@ -44,7 +44,7 @@ describe('summarize', () => {
     writeFileSync(path.join(dir, 'jest-pooled.json'), JSON.stringify({ runner: 'jest-pooled', passed: -1, failed: 0 }));
     const totals = summarize(dir);
     expect(totals).toMatchObject({ passed: 10, failed: 2 });
-    expect(report(totals).at(-1)).toBe('tests: 10 passed, 2 failed');
+    expect(report(totals).at(-1)).toBe('10 passed, 2 failed');
     expect(report(totals).join('\n')).toMatch(/corrupt summary fuzz\.json: not valid JSON/);
   });
 
@@ -72,14 +72,14 @@ describe('summarize', () => {
     const totals = summarize(dir);
     expect(totals).toMatchObject({ passed: 10, failed: 2 });
     expect(report(totals).slice(1, 3)).toEqual([
-      '  step "lint" failed (exit status 1): counted as 1 failed',
-      '  step "npm test" failed (exit status 1): counted as 1 failed',
+      '  step "lint" failed (exit status 1): counted as 1 failure',
+      '  step "npm test" failed (exit status 1): counted as 1 failure',
     ]);
   });
 
   it('given an install that failed before any test ran when summarized then the line still reports the failure', () => {
     steps({ step: 'npm ci', status: 1, produces: '' });
-    expect(report(summarize(dir)).at(-1)).toBe('tests: 0 passed, 1 failed');
+    expect(report(summarize(dir)).at(-1)).toBe('0 passed, 1 failed');
   });
 
   it('given an empty or missing directory when summarized then nothing ran, which is a failure', () => {
@@ -91,6 +91,16 @@ describe('summarize', () => {
     writeSummary({ runner: 'jest-direct', passed: 1, failed: 0 }, dir);
     writeFileSync(path.join(dir, STEPS_FILE), '{"step":"npm test","status":\n');
     expect(summarize(dir)).toMatchObject({ passed: 1, failed: 1 });
+  });
+
+  it('given any report when printed then the plain totals line is the only line of that shape, and the last', () => {
+    writeSummary({ runner: 'jest-direct', passed: 10, failed: 1 }, dir);
+    writeSummary({ runner: 'fuzz', passed: 3, failed: 0, note: 'API operations' }, dir);
+    steps({ step: 'lint', status: 1, produces: '' });
+    const lines = report(summarize(dir));
+    expect(lines.filter((line) => /^\d+ passed, \d+ failed$/.test(line))).toEqual(['13 passed, 2 failed']);
+    expect(lines.at(-1)).toBe('13 passed, 2 failed');
+    expect(lines.filter((line) => /\d+ passed, \d+ failed/.test(line))).toHaveLength(1);
   });
 });
 
