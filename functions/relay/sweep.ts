@@ -5,6 +5,7 @@ import { logger } from '../../lib/platform/observability/logger';
 import { auditReadModels, type AuditStepResult } from '../../lib/projections/audit';
 import { reconcileReadModels, type ReconcileResult } from '../../lib/projections/reconcile';
 import { createRelay, type DrainResult, type Relay } from '../../lib/outbox/relay';
+import { emitBacklogMetrics } from '../../lib/queries/system-status';
 
 let relay: Relay | undefined;
 
@@ -38,6 +39,7 @@ const NO_TIME_LEFT: Skipped = { skipped: 'no time left' };
  *     one): every account's read model compared with the event store, divergent ones re-projected from it. A long
  *     audit goes on at the next sweeps.
  * Each step runs only while the invocation has time left; what a step leaves is taken up by the next sweep.
+ * After the relay step it writes the pipeline's backlog as CloudWatch metrics (the numbers /ops shows).
  */
 export async function handler(
   _event?: ScheduledEvent,
@@ -56,6 +58,7 @@ export async function handler(
     logger.error('Relay sweep failed', { error });
     throw error;
   }
+  await emitBacklogMetrics().catch((error: unknown) => logger.warn('Backlog metrics not measured', { error }));
   const result: SweepResult = {
     relay: drained,
     reconcile: NO_TIME_LEFT,

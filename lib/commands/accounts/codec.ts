@@ -1,11 +1,13 @@
 import { EVENT_SCHEMA_VERSION, decodeAccountEvent, type AccountEvent } from '../banking/events';
 import type { NewEvent, StoredEvent } from '../../event-store/types';
+import { currentTraceparent } from '../../platform/observability/trace';
 import type { CommandContext } from './types';
 
 export const ACCOUNT_STREAM_TYPE = 'account';
 
 /** Domain event → event-store event, with the metadata every stored event carries. */
 export function toNewEvent(event: AccountEvent, ctx: CommandContext): NewEvent {
+  const traceparent = ctx.traceparent ?? currentTraceparent();
   return {
     type: event.type,
     data: { ...event.data },
@@ -14,6 +16,7 @@ export function toNewEvent(event: AccountEvent, ctx: CommandContext): NewEvent {
       correlationId: ctx.correlationId,
       ...(ctx.causationId === undefined ? {} : { causationId: ctx.causationId }),
       ...(ctx.idempotency === undefined ? {} : { idempotencyKey: ctx.idempotency.key }),
+      ...(traceparent === undefined ? {} : { traceparent }),
     },
   };
 }

@@ -76,12 +76,27 @@ const auditSchema = z
       "The read-model audit, run by the scheduled sweep: every account's balance, last applied version and event id and transactions compared with the event store",
   });
 
+const secondsAge = z.number().min(0);
+
 export const statusSchema = z.object({
+  backlog: z
+    .object({
+      relayBacklogEvents: z.int().min(0).meta({ description: 'Events committed, not yet on Kafka' }),
+      relayBacklogAgeSeconds: secondsAge.meta({ description: 'Age of the oldest of them (0: none)' }),
+      projectionLagEvents: z.int().min(0).meta({ description: 'Account events not yet in the read models' }),
+      projectionLagAgeSeconds: secondsAge.meta({ description: 'Age of the oldest of them (0: none)' }),
+      parkedEvents: z.int().min(0),
+    })
+    .meta({
+      description:
+        'The numbers the scheduled sweep writes as CloudWatch metrics (RelayBacklogEvents, RelayBacklogAge, ProjectionLagEvents, ProjectionLagAge, ParkedEvents; docs/operations.md)',
+    }),
   relay: z.object({
     name: z.string(),
     checkpoint: position,
     head: position,
     pendingEvents: z.int().min(0),
+    oldestPendingAt: nullableInstant,
     eventsRelayed: z.int().min(0),
     lastRelayAt: nullableInstant,
     upToDate: z.boolean(),
@@ -99,6 +114,7 @@ export const statusSchema = z.object({
     accountsTracked: z.int().min(0),
     parkedEvents: z.int().min(0),
     oldestParkedAt: nullableInstant,
+    oldestUnappliedAt: nullableInstant,
     lastRebuild: z.object({ rebuiltAt: instant, events: z.int().min(0), durationMs: z.number().min(0) }).nullable(),
     audit: auditSchema,
   }),

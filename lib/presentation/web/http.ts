@@ -1,9 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { bodyBytes, declaredCharsetIsUtf8, decodeBodyText, parseMediaType } from '../http/body';
 import { correlationIdFrom } from '../http/correlation';
-import { requestMethod, requestPath } from '../http/request';
+import { getHeader, requestMethod, requestPath } from '../http/request';
 import { isDatabaseUnavailable } from '../../platform/db/unavailable';
 import { logger, REQUEST_LOG_MESSAGE, withLogContext } from '../../platform/observability/logger';
+import { continueOrStartTrace, TRACEPARENT_HEADER } from '../../platform/observability/trace';
 import type { SafeHtml } from './html';
 
 export type WebEvent = APIGatewayProxyEventV2;
@@ -159,7 +160,8 @@ export function withRequestLog(
   return (event) => {
     const startedAt = Date.now();
     const correlationId = correlationIdFrom(event);
-    return withLogContext({ correlationId }, async () => {
+    const trace = continueOrStartTrace(getHeader(event, TRACEPARENT_HEADER));
+    return withLogContext({ correlationId, trace }, async () => {
       let status = 500;
       try {
         const result = await handle(event, correlationId);

@@ -133,6 +133,7 @@ describe('pages escape every user string', () => {
         checkpoint: null,
         head: { transactionId: '9', globalPosition: '1234' },
         pendingEvents: 1234,
+        oldestPendingAt: new Date('2026-11-27T09:11:30Z'),
         eventsRelayed: 0,
         lastRelayAt: null,
       },
@@ -143,6 +144,7 @@ describe('pages escape every user string', () => {
         accountsTracked: 1,
         parkedEvents: 0,
         oldestParkedAt: null,
+        oldestUnappliedAt: null,
         lastRebuild: null,
         audit: { last: null, running: null },
       },
@@ -154,18 +156,28 @@ describe('pages escape every user string', () => {
     const out = opsPage(status).value;
     expect(out).toContain('Kafka is not reachable');
     expect(out).toContain('<div class="stat">1,234</div>');
+    expect(out).toContain('oldest 30 s ago');
     expect(out).not.toContain('<script>');
   });
 
   it('given an audit that found divergent accounts when the operations page renders then it shows the count, when it ran and why each diverged', () => {
     const status: SystemStatus = {
       generatedAt: new Date('2026-11-27T09:12:00Z'),
-      relay: { name: 't', checkpoint: null, head: null, pendingEvents: 0, eventsRelayed: 0, lastRelayAt: null },
+      relay: {
+        name: 't',
+        checkpoint: null,
+        head: null,
+        pendingEvents: 0,
+        oldestPendingAt: null,
+        eventsRelayed: 0,
+        lastRelayAt: null,
+      },
       projector: {
         projections: [],
         accountsTracked: 3,
         parkedEvents: 0,
         oldestParkedAt: null,
+        oldestUnappliedAt: null,
         lastRebuild: null,
         audit: {
           last: {
