@@ -33,32 +33,42 @@ function toCaptured(document: EmfDocument): CapturedEmf {
 }
 
 /**
- * Captures the EMF documents written to stdout while `work` runs (metrics turned on for it), and lets every other
- * line through.
+ * Captures the lines written to stdout while `work` runs (EMF documents and JSON log lines; nothing else is let
+ * through), with metrics turned on for it.
  */
-export async function captureEmf<T>(work: () => Promise<T> | T): Promise<{ result: T; emf: CapturedEmf[] }> {
-  const emf: CapturedEmf[] = [];
+export async function captureStdout<T>(work: () => Promise<T> | T): Promise<{ result: T; lines: string[] }> {
+  const lines: string[] = [];
   const previous = process.env.POWERTOOLS_METRICS_DISABLED;
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
-  const write = process.stdout.write.bind(process.stdout);
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
-    let consumed = false;
-    for (const line of text.split('\n')) {
-      if (!line.startsWith('{"_aws"')) continue;
-      emf.push(toCaptured(JSON.parse(line) as EmfDocument));
-      consumed = true;
-    }
-    return consumed ? true : (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-  }));
+    lines.push(...text.split('\n').filter((line) => line.length > 0));
+    return true;
+  });
   try {
     const result = await work();
-    return { result, emf };
+    return { result, lines };
   } finally {
     spy.mockRestore();
     if (previous === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
     else process.env.POWERTOOLS_METRICS_DISABLED = previous;
   }
+}
+
+/** The EMF documents among captured stdout lines. */
+export function emfOf(lines: readonly string[]): CapturedEmf[] {
+  return lines.filter((line) => line.startsWith('{"_aws"')).map((line) => toCaptured(JSON.parse(line) as EmfDocument));
+}
+
+/** The JSON log lines (Powertools Logger) among captured stdout lines. */
+export function logLinesOf(lines: readonly string[]): Array<Record<string, unknown>> {
+  return lines.filter((line) => line.startsWith('{"level"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** Captures the EMF documents written to stdout while `work` runs (metrics turned on for it). */
+export async function captureEmf<T>(work: () => Promise<T> | T): Promise<{ result: T; emf: CapturedEmf[] }> {
+  const { result, lines } = await captureStdout(work);
+  return { result, emf: emfOf(lines) };
 }
 
 /** The documents that carry metric `name`. */
