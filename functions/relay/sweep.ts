@@ -39,7 +39,8 @@ const NO_TIME_LEFT: Skipped = { skipped: 'no time left' };
  *     one): every account's read model compared with the event store, divergent ones re-projected from it. A long
  *     audit goes on at the next sweeps.
  * Each step runs only while the invocation has time left; what a step leaves is taken up by the next sweep.
- * After the relay step it writes the pipeline's backlog as CloudWatch metrics (the numbers /ops shows).
+ * After the relay step, whether it succeeded or not, it writes the pipeline's backlog as CloudWatch metrics (the numbers
+ * /ops shows).
  */
 export async function handler(
   _event?: ScheduledEvent,
@@ -57,8 +58,10 @@ export async function handler(
   } catch (error) {
     logger.error('Relay sweep failed', { error });
     throw error;
+  } finally {
+    // Also when the relay failed (Kafka down): then the backlog's age is what the alarm is for.
+    await emitBacklogMetrics().catch((error: unknown) => logger.warn('Backlog metrics not measured', { error }));
   }
-  await emitBacklogMetrics().catch((error: unknown) => logger.warn('Backlog metrics not measured', { error }));
   const result: SweepResult = {
     relay: drained,
     reconcile: NO_TIME_LEFT,
