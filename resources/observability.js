@@ -189,8 +189,13 @@ function dashboardBody(functionNames, kafkaMode) {
     metricWidget(
       projector,
       row(1),
-      'Projection lag (events), parked events',
-      [ours('ProjectionLagEvents'), ours('ParkedEvents')],
+      'Projection lag (events), parked events, divergent accounts (audit)',
+      [
+        ours('ProjectionLagEvents'),
+        ours('ParkedEvents'),
+        ours('ReadModelDivergentAccounts'),
+        ours('ReadModelAccountsAudited', { visible: false }),
+      ],
       { stat: 'Maximum' },
     ),
     metricWidget(projector, row(2), 'Projection lag age (s)', [ours('ProjectionLagAge')], {

@@ -26,6 +26,9 @@ export const METRIC = {
   projectionLagEvents: 'ProjectionLagEvents',
   projectionLagAge: 'ProjectionLagAge',
   parkedEvents: 'ParkedEvents',
+  /** the read-model audit (lib/projections/audit.ts), per finished run */
+  readModelDivergentAccounts: 'ReadModelDivergentAccounts',
+  readModelAccountsAudited: 'ReadModelAccountsAudited',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
