@@ -5,9 +5,17 @@
  * A request with a traceparent header opens an account (the open-account handler; its nudge relays the event to the
  * run's topic); the stored event's metadata carries the trace; the record read back from the broker carries it in
  * its traceparent header; the projector handler, given that record as Lambda's event source mapping would, runs
- * the batch in the trace: its log line names the trace id.
+ * the batch in the trace: its log line names the trace id. Then the metrics of a command replay and of the sweep.
  */
-import { handlerResources, openAccountBody, postOpenAccount } from '../../functions/accounts/testing';
+import { randomUUID } from 'node:crypto';
+import {
+  givenAccount,
+  handlerResources,
+  openAccountBody,
+  postCommand,
+  postOpenAccount,
+} from '../../functions/accounts/testing';
+import { disposeSweep, handler as sweep } from '../../functions/relay/sweep';
 import { disposeProjector, handler as projector } from '../../functions/projector/handler';
 import { getConfig } from '../../lib/platform/config/env';
 import { getPool } from '../../lib/platform/db/pool';
@@ -16,7 +24,7 @@ import { HEADER } from '../../lib/platform/kafka/headers';
 import { encodeLambdaKafkaEvent } from '../../lib/platform/kafka/lambda-event';
 import { consumeUntil } from '../../lib/platform/kafka/testing';
 import { logger } from '../../lib/platform/observability/logger';
-import { captureStdout, emfOf, logLinesOf, withMetric } from '../../lib/platform/observability/testing';
+import { captureEmf, captureStdout, emfOf, logLinesOf, withMetric } from '../../lib/platform/observability/testing';
 import { parseTraceparent } from '../../lib/platform/observability/trace';
 import { settleNudge } from '../../lib/outbox/relay/nudge';
 
@@ -30,6 +38,7 @@ beforeAll(() => logger.setLogLevel('INFO'));
 afterAll(async () => {
   logger.setLogLevel((process.env.LOG_LEVEL as 'ERROR' | undefined) ?? 'ERROR');
   await disposeProjector();
+  await disposeSweep();
 });
 
 test('given a request with a traceparent when its event goes through Kafka to the projector then every hop carries the trace id', async () => {
@@ -86,4 +95,40 @@ test('given a request with a traceparent when its event goes through Kafka to th
   ]);
   const applied = emfOf(projected.lines)[0]!.values;
   expect(applied.ProjectorEventsApplied! + applied.ProjectorDuplicatesSkipped!).toBe(1);
+});
+
+test('given a deposit retried with its Idempotency-Key when both run then Commands counts ok then replayed, and the replay is an IdempotentReplays', async () => {
+  const accountId = await givenAccount(100);
+  const init = { body: { amount: 5 }, headers: { 'Idempotency-Key': `metrics-${randomUUID()}` } };
+  const { emf } = await captureEmf(async () => {
+    expect((await postCommand('deposit', accountId, init)).status).toBe(200);
+    expect((await postCommand('deposit', accountId, init)).status).toBe(200);
+  });
+  expect(withMetric(emf, 'Commands').map((document) => [document.dimensions, document.values])).toEqual([
+    [{ service: 'ledgerline', command: 'deposit', outcome: 'ok' }, { Commands: 1 }],
+    [
+      { service: 'ledgerline', command: 'deposit', outcome: 'replayed' },
+      { Commands: 1, IdempotentReplays: 1 },
+    ],
+  ]);
+});
+
+test('given the scheduled sweep when it runs then it writes RelayEventsPublished and the backlog metrics, service dimension only', async () => {
+  const { emf } = await captureEmf(() => sweep());
+  expect(withMetric(emf, 'RelayEventsPublished')).toEqual([
+    expect.objectContaining({ dimensionNames: ['service'], units: { RelayEventsPublished: 'Count' } }),
+  ]);
+  expect(withMetric(emf, 'RelayBacklogAge')).toEqual([
+    expect.objectContaining({
+      namespace: 'Ledgerline',
+      dimensionNames: ['service'],
+      units: {
+        RelayBacklogEvents: 'Count',
+        RelayBacklogAge: 'Seconds',
+        ProjectionLagEvents: 'Count',
+        ProjectionLagAge: 'Seconds',
+        ParkedEvents: 'Count',
+      },
+    }),
+  ]);
 });
