@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { logger } from '../observability/logger';
-import { tracer } from '../observability/tracer';
+import { traceAwsClient } from '../observability/tracer';
 import { getConfig } from './env';
 
 /**
@@ -34,7 +34,7 @@ const cached = new Map<string, Promise<DatabaseCredentials>>();
 
 function secretsManager(): SecretsManagerClient {
   // Its calls are X-Ray subsegments on AWS.
-  client ??= tracer.captureAWSv3Client(new SecretsManagerClient({ maxAttempts: 3 }));
+  client ??= traceAwsClient(new SecretsManagerClient({ maxAttempts: 3 }));
   return client;
 }
 
