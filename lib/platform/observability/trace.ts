@@ -75,3 +75,11 @@ export function currentTraceparent(): string | undefined {
   const trace = currentTrace.getStore();
   return trace && formatTraceparent(trace);
 }
+
+/**
+ * A handler whose every invocation is a new trace (scheduled functions: no request to continue), so that its log
+ * lines carry a trace id like a request's.
+ */
+export function inNewTrace<A extends unknown[], R>(handler: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return (...args) => withTrace(continueOrStartTrace(undefined), () => handler(...args));
+}

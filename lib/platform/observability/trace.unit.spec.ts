@@ -1,4 +1,12 @@
-import { continueOrStartTrace, currentTraceparent, formatTraceparent, parseTraceparent, withTrace } from './trace';
+import {
+  activeTrace,
+  continueOrStartTrace,
+  currentTraceparent,
+  formatTraceparent,
+  inNewTrace,
+  parseTraceparent,
+  withTrace,
+} from './trace';
 
 const SAMPLE = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
@@ -53,5 +61,14 @@ describe('W3C trace context', () => {
     });
     expect(inside).toBe(formatTraceparent(trace));
     expect(currentTraceparent()).toBeUndefined();
+  });
+
+  it('given a scheduled handler wrapped in inNewTrace when invoked twice then each invocation runs in a trace of its own', async () => {
+    const handler = inNewTrace(async (n: number) => ({ n, traceId: activeTrace()?.traceId }));
+    const [a, b] = [await handler(1), await handler(2)];
+    expect(a.n).toBe(1);
+    expect(a.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(b.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(a.traceId).not.toBe(b.traceId);
   });
 });
