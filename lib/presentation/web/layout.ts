@@ -17,6 +17,8 @@ export function layout(page: {
   section: Section;
   body: SafeHtml;
   notice?: Notice | undefined;
+  /** extra head elements (the freshness script of the report pages) */
+  head?: SafeHtml | undefined;
 }): SafeHtml {
   return html`<!doctype html>
     <html lang="en">
@@ -25,6 +27,7 @@ export function layout(page: {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${page.title} · Ledgerline</title>
         <link rel="stylesheet" href="/assets/styles.css" />
+        ${page.head ?? ''}
       </head>
       <body>
         <a class="skip" href="#main">Skip to content</a>

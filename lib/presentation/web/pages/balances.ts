@@ -2,6 +2,8 @@ import { moneyCell, pager } from '../components';
 import { timeElement } from '../format';
 import { html, urlPart, type SafeHtml } from '../html';
 import { layout } from '../layout';
+import type { Freshness } from '../../../queries/freshness';
+import { freshnessBanner, freshnessHead } from '../freshness';
 import type { BalanceItem, Pager } from '../view-models';
 
 export function balancesTable(items: readonly BalanceItem[], caption: string): SafeHtml {
@@ -43,14 +45,14 @@ export function balancesTable(items: readonly BalanceItem[], caption: string): S
   </div>`;
 }
 
-export function balancesPage(input: { items: readonly BalanceItem[]; pager: Pager }): SafeHtml {
+export function balancesPage(input: { items: readonly BalanceItem[]; pager: Pager; freshness: Freshness }): SafeHtml {
   return layout({
     title: 'Balances',
     section: 'balances',
+    head: freshnessHead(input.freshness),
     body: html`<h1>Balances</h1>
-      <p class="lead">
-        Every account's balance from the read model, ordered by account name. It follows the accounts within moments.
-      </p>
+      <p class="lead">Every account's balance from the read model, ordered by account name.</p>
+      ${freshnessBanner(input.freshness, '/api/reports/freshness')}
       ${
         input.items.length === 0
           ? html`<div class="card">

@@ -69,7 +69,7 @@ describe('pages escape every user string', () => {
     expect(out).toContain('<div class="amount" id="balance">1,234,567.89</div>');
     expect(out).toContain('+1,000.00');
     expect(out).toContain('-25.50');
-    expect(out).toContain('2026-11-27 09:12 UTC');
+    expect(out).toContain('2026-11-27 09:12:00 UTC');
   });
 
   it('given a refused withdrawal when rendered then the message is next to its field and the field is marked invalid', () => {
@@ -98,7 +98,8 @@ describe('pages escape every user string', () => {
       lastUpdated: new Date(),
     };
     const pages = [
-      balancesPage({ items: [item], pager: {} }).value,
+      balancesPage({ items: [item], pager: {}, freshness: { eventsBehind: 0, asOf: null, checkedAt: new Date() } })
+        .value,
       transactionsPage({
         account,
         items: [
@@ -115,6 +116,14 @@ describe('pages escape every user string', () => {
           },
         ],
         pager: {},
+        freshness: {
+          eventsBehind: 1,
+          asOf: new Date(),
+          checkedAt: new Date(),
+          storeVersion: 3,
+          appliedVersion: 2,
+          readModelBalance: 5,
+        },
       }).value,
       openAccountPage({
         form: { values: { ownerName: XSS }, errors: { accountNumber: [XSS] } },
