@@ -131,3 +131,127 @@ describe('freshness of the report pages', () => {
     await balances.close();
   });
 });
+
+describe('forms, notices and the phone-sized layout', () => {
+  let id: string;
+  const number = `PH-${run}`;
+
+  it('given the open-account form when submitted then the notice names what happened, the URL carries nothing, and a reload drops it', async () => {
+    await goto('/accounts/new');
+    await page.getByLabel('Account number').fill(number);
+    await page.getByLabel('Account name').fill(`Phone ${run} with a rather long account name`);
+    await page.getByLabel('Owner name').fill('Pat');
+    await page.getByLabel('Initial balance').fill('1,000.00');
+    await Promise.all([
+      page.waitForURL(/\/accounts\/[0-9a-f-]{36}$/),
+      page.getByRole('button', { name: 'Open account' }).click(),
+    ]);
+    id = /\/accounts\/([0-9a-f-]{36})$/.exec(page.url())?.[1] ?? '';
+    await expect(page.locator('.notice.success').textContent()).resolves.toBe(
+      'Account opened with 1,000.00 — balance 1,000.00, version 1.',
+    );
+    await page.locator('section:has(h2#deposit-title)').getByLabel('Amount').fill('1,000.50');
+    await Promise.all([
+      page.waitForURL(`${stack.baseUrl}/accounts/${id}`),
+      page.getByRole('button', { name: 'Deposit' }).click(),
+    ]);
+    await page.waitForLoadState('load');
+    await expect(page.locator('.notice.success').textContent()).resolves.toBe(
+      'Deposited 1,000.50 — balance 2,000.50, version 2.',
+    );
+    await page.reload();
+    await expect(page.locator('.notice').count()).resolves.toBe(0);
+  });
+
+  it('given an invalid amount on a phone when submitted then the focus is on the error summary, in view', async () => {
+    await page.setViewportSize(PHONE);
+    await goto(`/accounts/${id}`);
+    await page.locator('section:has(h2#withdraw-title)').getByLabel('Amount').fill('5,00');
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Withdraw' }).click(),
+    ]);
+    expect(response.status()).toBe(400);
+    await page.waitForLoadState('load');
+    await waitUntil(
+      'the error summary to take the focus',
+      async () =>
+        (await page.evaluate<string | undefined>('document.activeElement?.id')) === 'withdraw-errors' || undefined,
+      { timeoutMs: 5_000 },
+    );
+    const box = await page.locator('#withdraw-errors').boundingBox();
+    const scrollY = await page.evaluate<number>('window.scrollY');
+    expect(box).not.toBeNull();
+    // in the viewport (boundingBox is relative to it)
+    expect(box!.y).toBeGreaterThanOrEqual(0);
+    expect(box!.y).toBeLessThan(PHONE.height);
+    expect(scrollY).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(SCREENSHOTS, '15-error-summary-phone-viewport.png') });
+    await page.setViewportSize(DESKTOP);
+  });
+
+  it('given the history, transactions and balances tables on a phone then each row shows its amount on screen', async () => {
+    await projected(id);
+    await page.setViewportSize(PHONE);
+    for (const [pathname, row] of [
+      [`/accounts/${id}`, '#history tbody tr'],
+      [`/reports/transactions/${id}`, 'table tbody tr'],
+      ['/reports/balances', `table tbody tr:has(a[href="/accounts/${id}"])`],
+    ] as const) {
+      await goto(pathname);
+      const amount = page.locator(`${row} td.amount`).first();
+      const box = await amount.boundingBox();
+      expect(box).not.toBeNull();
+      expect(box!.x).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(PHONE.width);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    }
+    await page.setViewportSize(DESKTOP);
+    await goto(`/accounts/${id}`);
+    await shots('account');
+    await goto(`/reports/transactions/${id}`);
+    await shots('transactions');
+    await goto('/reports/balances');
+    await shots('balances');
+  });
+});
+
+describe('time travel', () => {
+  let id: string;
+
+  it('given an account with three events then the history shows the running balance, and the chart one point per event', async () => {
+    id = await openAccountByApi(`TT-${run}`, `Travel ${run}`, 'Tess', 1000);
+    await api('POST', `/api/accounts/${id}/deposit`, { amount: 250.5 });
+    await api('POST', `/api/accounts/${id}/withdraw`, { amount: 100 });
+    await goto(`/accounts/${id}`);
+    const running = (await page.locator('#history tbody tr td:nth-child(7)').allTextContents()).map((t) => t.trim());
+    expect(running).toEqual(['1,150.50', '1,250.50', '1,000.00']);
+    await expect(page.locator('figure.chart svg[role="img"] circle').count()).resolves.toBe(3);
+  });
+
+  it('given a history row when its version is followed then the account is shown as of that version, without forms', async () => {
+    await Promise.all([
+      page.waitForURL(/\?version=2$/),
+      page.getByRole('link', { name: 'The account as of version 2' }).click(),
+    ]);
+    await expect(page.locator('#balance').textContent()).resolves.toBe('1,250.50');
+    await expect(page.locator('#moment').textContent()).resolves.toMatch(/As of\s+version 2/);
+    await expect(page.locator('form[action$="/deposit"]').count()).resolves.toBe(0);
+    await expect(page.locator('#history tbody tr').count()).resolves.toBe(2);
+    await shots('account-as-of-version');
+  });
+
+  it('given a date and time in the picker when shown then the page agrees with the API as of that instant', async () => {
+    const created = await page.locator('#history tbody tr:last-child time').getAttribute('datetime');
+    const instant = new Date(Date.parse(created!) + 1_000).toISOString().slice(0, 19);
+    await goto(`/accounts/${id}`);
+    await page.getByLabel(/Show the account as of/).fill(instant);
+    await Promise.all([page.waitForURL(/\?asOf=/), page.getByRole('button', { name: 'Show' }).click()]);
+    const expected = await api('GET', `/api/accounts/${id}?asOf=${instant}Z`);
+    await expect(page.locator('#balance').textContent()).resolves.toBe(
+      Number(expected.balance).toLocaleString('en-US', { minimumFractionDigits: 2 }),
+    );
+    await expect(page.locator('dl.facts').textContent()).resolves.toContain(String(expected.version));
+    await shots('account-as-of-instant');
+  });
+});

@@ -41,14 +41,13 @@ export function divergenceExplanation(
   f: AccountFreshness,
 ): SafeHtml | '' {
   if (f.eventsBehind === 0 && f.readModelBalance === account.balance) return '';
+  const store = `The event store is at version ${formatCount(account.version)} (balance ${formatMoney(account.balance)})`;
+  const applied = f.readModelBalance === null ? 'no balance yet' : `balance ${formatMoney(f.readModelBalance)}`;
+  const readModel = `the read model has applied up to version ${formatCount(f.appliedVersion)} (${applied})`;
   return html`<div class="notice info" id="divergence">
     <strong>The balance above and the table below differ for now.</strong>
-    The event store is at version ${formatCount(account.version)} (balance ${formatMoney(account.balance)}); the read
-    model has applied up to version
-    ${formatCount(f.appliedVersion)}${
-      f.readModelBalance === null ? ' (no balance yet)' : html` (balance ${formatMoney(f.readModelBalance)})`
-    }.
-    ${freshnessText(f)}: the event store is the record, the read model follows it within moments.
+    <span>${store}; ${readModel}.</span>
+    <span>${freshnessText(f)}: the event store is the record, the read model follows it within moments.</span>
   </div>`;
 }
 

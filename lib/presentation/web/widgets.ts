@@ -100,7 +100,11 @@ export function hiddenFields(csrfToken: string, idempotencyKey: string): SafeHtm
     <input type="hidden" name="${IDEMPOTENCY_FIELD}" value="${idempotencyKey}" />`;
 }
 
-/** Errors that belong to no single field ('form'), shown above the fields. */
+/**
+ * The error summary above the fields (and errors that belong to no single field, 'form'). It takes the focus when
+ * the page loads (autofocus), so that after an invalid submit the reader starts at what to correct, even on a phone
+ * where the form is far below the top.
+ */
 export function formErrors(
   form: string,
   state: FormState,
@@ -108,7 +112,7 @@ export function formErrors(
 ): SafeHtml | string {
   const entries = Object.entries(state.errors);
   if (entries.length === 0) return '';
-  return html`<div class="notice error" role="alert" id="${form}-errors">
+  return html`<div class="notice error" role="alert" id="${form}-errors" tabindex="-1" autofocus>
     <strong
       >${entries.length === 1 && state.errors.form ? state.errors.form.join(' ') : 'Please correct the following:'}</strong
     >

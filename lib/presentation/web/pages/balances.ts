@@ -8,7 +8,7 @@ import type { BalanceItem, Pager } from '../view-models';
 
 export function balancesTable(items: readonly BalanceItem[], caption: string): SafeHtml {
   return html`<div class="table-wrap">
-    <table>
+    <table class="stack">
       <caption>
         ${caption}
       </caption>
@@ -26,11 +26,11 @@ export function balancesTable(items: readonly BalanceItem[], caption: string): S
         ${items.map(
           (item) =>
             html`<tr>
-              <td class="wrap"><a href="/accounts/${urlPart(item.accountId)}">${item.accountName}</a></td>
-              <td class="mono">${item.accountNumber}</td>
-              <td class="wrap">${item.ownerName}</td>
-              ${moneyCell(item.balance)}
-              <td>${timeElement(item.lastUpdated)}</td>
+              <td class="wrap lead"><a href="/accounts/${urlPart(item.accountId)}">${item.accountName}</a></td>
+              <td class="mono" data-label="Number">${item.accountNumber}</td>
+              <td class="wrap" data-label="Owner">${item.ownerName}</td>
+              ${moneyCell(item.balance, { css: 'amount' })}
+              <td data-label="Last updated">${timeElement(item.lastUpdated)}</td>
               <td>
                 <a
                   href="/reports/transactions/${urlPart(item.accountId)}"

@@ -51,6 +51,8 @@ function accountHtml(overrides: Partial<Parameters<typeof accountPage>[0]> = {})
     idempotencyKeys: { deposit: 'k1', withdraw: 'k2', transfer: 'k3' },
     transferChoices: [{ value: 'a2', label: `ACC-2 — ${XSS}` }],
     csrfToken: 'tok"en',
+    chart: [],
+    chartFrom: 1,
     ...overrides,
   }).value;
 }

@@ -39,7 +39,7 @@ export function transactionsPage(input: {
               <p>No transactions in the report yet.</p>
             </div>`
           : html`<div class="table-wrap">
-              <table>
+              <table class="stack">
                 <caption>
                   Transactions from the read model, newest first
                 </caption>
@@ -56,10 +56,11 @@ export function transactionsPage(input: {
                   ${input.items.map(
                     (item) =>
                       html`<tr>
-                        <td>${timeElement(item.date)}</td>
-                        <td class="wrap">${item.description}</td>
-                        ${moneyCell(item.amount, { signed: true })} ${moneyCell(item.openingBalance)}
-                        ${moneyCell(item.closingBalance)}
+                        <td class="lead">${timeElement(item.date)}</td>
+                        <td class="wrap" data-label="Description">${item.description}</td>
+                        ${moneyCell(item.amount, { signed: true, css: 'amount' })}
+                        ${moneyCell(item.openingBalance, { label: 'Opening balance' })}
+                        ${moneyCell(item.closingBalance, { label: 'Closing balance' })}
                       </tr>`,
                   )}
                 </tbody>
