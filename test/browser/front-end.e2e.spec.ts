@@ -255,3 +255,54 @@ describe('time travel', () => {
     await shots('account-as-of-instant');
   });
 });
+
+describe('statements', () => {
+  it('given an account with movements today when its statement is shown and downloaded then opening and closing balances agree in the page, the CSV and the PDF', async () => {
+    const id = await openAccountByApi(`ST-${run}`, `Statement ${run}`, 'Stella', 1000);
+    await api('POST', `/api/accounts/${id}/deposit`, { amount: 250.5, description: 'Salary' });
+    await api('POST', `/api/accounts/${id}/withdraw`, { amount: 100 });
+    const today = new Date().toISOString().slice(0, 10);
+    await goto(`/accounts/${id}`);
+    await Promise.all([
+      page.waitForURL(/\/statement$/),
+      page.getByRole('link', { name: 'Statement (CSV, PDF)' }).click(),
+    ]);
+    await page.getByLabel(/^From/).fill(today);
+    await page.getByLabel(/^To/).fill(today);
+    await Promise.all([
+      page.waitForURL(/\/statement\?from=/),
+      page.getByRole('button', { name: 'Show', exact: true }).click(),
+    ]);
+    await expect(page.locator('#opening').textContent()).resolves.toBe('0.00 EUR');
+    await expect(page.locator('#closing').textContent()).resolves.toBe('1,150.50 EUR');
+    await expect(page.locator('#statement tbody tr').count()).resolves.toBe(3);
+    await shots('statement');
+
+    const [csvDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
+    expect(csvDownload.suggestedFilename()).toBe(`statement-ST-${run}-${today}-${today}.csv`);
+    const csv = await fetch(`${stack.baseUrl}/accounts/${id}/statement?from=${today}&to=${today}&format=csv`);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const text = await csv.text();
+    expect(text).toContain('"Opening balance","0.00"');
+    expect(text).toContain('"Closing balance","1150.50"');
+    expect(text).toMatch(/"2","Salary","250\.50","1250\.50","EUR"/);
+
+    const pdf = await fetch(`${stack.baseUrl}/accounts/${id}/statement?from=${today}&to=${today}&format=pdf`);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    const bytes = Buffer.from(await pdf.arrayBuffer()).toString('latin1');
+    expect(bytes.startsWith('%PDF-1.4')).toBe(true);
+    expect(bytes).toContain('(Closing balance: 1,150.50 EUR) Tj');
+  });
+
+  it('given a period that ends before it starts then the page says so next to the dates, focused', async () => {
+    const id = await openAccountByApi(`SX-${run}`, `Statement bad ${run}`, 'Stella', 1);
+    expect(await goto(`/accounts/${id}/statement?from=2026-12-05&to=2026-12-01`)).toBe(400);
+    await expect(page.locator('#period-error').textContent()).resolves.toBe(
+      'The last day must not be before the first day.',
+    );
+    await expect(page.evaluate<string | undefined>('document.activeElement?.id')).resolves.toBe('period-error');
+  });
+});

@@ -151,6 +151,7 @@ export function accountPage(input: AccountPageInput): SafeHtml {
       </section>
       <p class="actions">
         <a href="/reports/transactions/${urlPart(account.id)}">Transactions report</a
+        ><a href="/accounts/${urlPart(account.id)}/statement">Statement (CSV, PDF)</a
         ><a href="/api/accounts/${urlPart(account.id)}">JSON</a>
       </p>
       ${
