@@ -1,11 +1,12 @@
 import { html, type HtmlValue, type SafeHtml } from './html';
 
-export type Section = 'home' | 'open' | 'balances' | 'ops' | 'api' | 'none';
+export type Section = 'home' | 'open' | 'balances' | 'explorer' | 'ops' | 'api' | 'none';
 
 const NAV: ReadonlyArray<{ section: Section; href: string; label: string }> = [
   { section: 'home', href: '/', label: 'Home' },
   { section: 'open', href: '/accounts/new', label: 'Open an account' },
   { section: 'balances', href: '/reports/balances', label: 'Balances' },
+  { section: 'explorer', href: '/explorer', label: 'Events' },
   { section: 'ops', href: '/ops', label: 'Operations' },
   { section: 'api', href: '/swagger', label: 'API' },
 ];
