@@ -2,6 +2,8 @@ import { deposit, transfer, withdraw } from '../../lib/commands/accounts/service
 import { depositBodySchema, transferBodySchema, withdrawBodySchema } from '../../lib/presentation/api/account-schemas';
 import { requestFingerprint } from '../../lib/presentation/http/idempotency';
 import { nudgeRelay } from '../../lib/outbox/relay/nudge';
+import { getPool } from '../../lib/platform/db/pool';
+import { accountIdByNumber } from '../../lib/queries/accounts-search';
 import { loadAccount, parseAccountId, renderAccountPage } from '../../lib/presentation/web/account-loader';
 import { commandFormErrors } from '../../lib/presentation/web/command-errors';
 import { checkForm, pickValues, type FieldErrors } from '../../lib/presentation/web/forms';
@@ -24,8 +26,8 @@ const FIELD_BY_PROBLEM: Readonly<Record<string, string>> = {
   'insufficient-funds': 'amount',
   'balance-limit': 'amount',
   'invalid-amount': 'amount',
-  'self-transfer': 'toAccountId',
-  'account-not-found': 'toAccountId',
+  'self-transfer': 'toAccountNumber',
+  'account-not-found': 'toAccountNumber',
 };
 
 function isAction(value: string | undefined): value is AccountAction {
@@ -73,8 +75,21 @@ export const handler = webHandler(async (event, correlationId) => {
   try {
     let replayed: boolean;
     if (action === 'transfer') {
-      const checked = checkForm(transferBodySchema, values, options);
-      if (!checked.ok) return await rerender(400, checked.errors);
+      // The target is typed as an account number; the command takes its id.
+      const number = values.toAccountNumber?.trim() ?? '';
+      const toAccountId = number ? await accountIdByNumber(getPool(), number) : undefined;
+      if (number && !toAccountId) {
+        return await rerender(404, { toAccountNumber: [`There is no account with number ${number}`] });
+      }
+      const checked = checkForm(
+        transferBodySchema,
+        { ...values, toAccountId: toAccountId ?? '' },
+        { fields: ['toAccountId', 'amount', 'description'], amountFields: ['amount'] },
+      );
+      if (!checked.ok) {
+        const { toAccountId: missing, ...errors } = checked.errors;
+        return await rerender(400, missing ? { toAccountNumber: ['To account is required'], ...errors } : errors);
+      }
       const outcome = await transfer(accountId, checked.value, context(checked.value));
       replayed = outcome.replayed;
       const [after, target] = await Promise.all([loadAccount(accountId), loadAccount(checked.value.toAccountId)]);

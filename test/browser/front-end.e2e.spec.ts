@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createKafka } from '../../lib/platform/kafka/client';
 import { waitUntil } from '../../lib/platform/wait-until';
 import { launchChromium } from '../support/chromium';
 import { useStack, type Stack } from '../support/stack';
@@ -304,5 +305,161 @@ describe('statements', () => {
       'The last day must not be before the first day.',
     );
     await expect(page.evaluate<string | undefined>('document.activeElement?.id')).resolves.toBe('period-error');
+  });
+});
+
+describe('event explorer', () => {
+  it("given a transfer's correlation id when followed then both legs show their Kafka partition and offset and their read-model rows", async () => {
+    const from = await openAccountByApi(`EX-A-${run}`, `Explore from ${run}`, 'Ezra', 500);
+    const to = await openAccountByApi(`EX-B-${run}`, `Explore to ${run}`, 'Zoe', 0);
+    const response = await fetch(`${stack.baseUrl}/api/accounts/${from}/transfer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-correlation-id': `transfer-${run}` },
+      body: JSON.stringify({ toAccountId: to, amount: 123.45, description: 'Explored' }),
+    });
+    expect(response.status).toBe(200);
+    const correlationId = response.headers.get('x-correlation-id')!;
+    expect(correlationId).toBe(`transfer-${run}`);
+    await projected(from);
+    await projected(to);
+
+    expect(await goto(`/explorer/correlations/${correlationId}`)).toBe(200);
+    const rows = page.locator('#events tbody tr');
+    await expect(rows.count()).resolves.toBe(2);
+    const streams = await rows.locator('td:nth-child(3)').allTextContents();
+    expect(streams.map((s) => s.trim()).sort()).toEqual([from, to].sort());
+    for (const kafka of await rows.locator('td:nth-child(7)').allTextContents())
+      expect(kafka.trim()).toMatch(/^p\d+ @ \d+$/);
+    for (const applied of await rows.locator('td:nth-child(8)').allTextContents())
+      expect(applied.trim()).toBe('Applied');
+    await shots('explorer-correlation');
+
+    const legs: Array<{ amount: string; partition: string; offset: string }> = [];
+    for (const index of [0, 1]) {
+      await goto(`/explorer/correlations/${correlationId}`);
+      await Promise.all([page.waitForURL(/\/explorer\/events\//), rows.nth(index).locator('td.lead a').click()]);
+      await expect(page.locator('#event-facts').textContent()).resolves.toContain(correlationId);
+      await expect(page.locator('#applied').textContent()).resolves.toContain('Applied');
+      legs.push({
+        amount: (await page.locator('#read-model-row').textContent())!.replace(/\s+/g, ' ').trim(),
+        partition: (await page.locator('#kafka-partition').textContent())!,
+        offset: (await page.locator('#kafka-offset').textContent())!,
+      });
+      const payload = JSON.parse((await page.locator('#payload').textContent())!) as Record<string, unknown>;
+      expect(payload.transferId).toEqual(expect.any(String));
+      const metadata = JSON.parse((await page.locator('#metadata').textContent())!) as Record<string, unknown>;
+      expect(metadata).toMatchObject({ correlationId, schemaVersion: 1 });
+      if (index === 0) await shots('explorer-event');
+    }
+    expect(legs.map((leg) => leg.amount).sort()).toEqual([
+      'transaction amount -123.45, closing balance 376.55',
+      'transaction amount 123.45, closing balance 123.45',
+    ]);
+
+    // The same events in the stream view and in the global log.
+    expect(await goto(`/explorer/streams/${from}`)).toBe(200);
+    await expect(page.locator('#events tbody tr').count()).resolves.toBe(2);
+    expect(await goto('/explorer')).toBe(200);
+    await expect(page.locator('#events tbody tr').count()).resolves.toBeGreaterThan(0);
+    await page.getByRole('link', { name: 'Newest events' }).click();
+    await page.waitForLoadState('load');
+    await expect(page.locator('#events').textContent()).resolves.toContain(correlationId);
+    await shots('explorer-log');
+  });
+});
+
+describe('dead letters', () => {
+  it('given a poison message on the events topic when the projector refuses it then the dead-letter page lists it with its reason', async () => {
+    const kafka = createKafka({ retries: 2 });
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: process.env.KAFKA_TOPIC!,
+        messages: [{ key: `poison-${run}`, value: `{"poison":"${run}"}` }],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    await waitUntil(
+      'the poison message on the dead-letter page',
+      async () => {
+        expect(await goto('/explorer/dead-letters')).toBe(200);
+        return (await page.locator('#dead-letters').count()) === 1 &&
+          (await page.locator('#dead-letters').textContent())!.includes(run)
+          ? true
+          : undefined;
+      },
+      { timeoutMs: CONVERGE_MS, intervalMs: 1_000 },
+    );
+    const row = page.locator('#dead-letters tbody tr', { hasText: run });
+    await expect(row.locator('td.lead').textContent()).resolves.toMatch(/\S/);
+    await expect(row.locator('td[data-label="From"]').textContent()).resolves.toContain(process.env.KAFKA_TOPIC!);
+    await shots('dead-letters');
+  });
+});
+
+describe('finding things', () => {
+  const tag = `FIND${run}`;
+  let ids: string[] = [];
+
+  it('given accounts when searched by number, name or owner then only they come back, totalled, and sorting by balance orders them', async () => {
+    ids = [
+      await openAccountByApi(`${tag}-1`, `Alpha ${tag}`, 'Olga One', 30),
+      await openAccountByApi(`${tag}-2`, `Beta ${tag}`, 'Otto Two', 10.5),
+      await openAccountByApi(`${tag}-3`, `Gamma ${tag}`, 'Olga Three', 20.25),
+    ];
+    for (const id of ids) await projected(id);
+    await goto('/reports/balances');
+    await page.getByLabel(/Find an account/).fill(tag.toLowerCase());
+    await Promise.all([page.waitForURL(/q=/), page.getByRole('button', { name: 'Find' }).click()]);
+    const names = async () => (await page.locator('#balances tbody td.lead').allTextContents()).map((t) => t.trim());
+    await expect(names()).resolves.toEqual([`Alpha ${tag}`, `Beta ${tag}`, `Gamma ${tag}`]);
+    await expect(page.locator('#balances-total').textContent()).resolves.toMatch(/Total of 3 accounts\s+60\.75/);
+
+    await Promise.all([
+      page.waitForURL(/sort=balance&dir=asc/),
+      page
+        .locator('#balances thead')
+        .getByRole('link', { name: /^Balance/ })
+        .click(),
+    ]);
+    await expect(names()).resolves.toEqual([`Beta ${tag}`, `Gamma ${tag}`, `Alpha ${tag}`]);
+    await expect(page.locator('th[aria-sort="ascending"]').textContent()).resolves.toContain('Balance');
+    await Promise.all([
+      page.waitForURL(/sort=balance&dir=desc/),
+      page
+        .locator('#balances thead')
+        .getByRole('link', { name: /^Balance/ })
+        .click(),
+    ]);
+    await expect(names()).resolves.toEqual([`Alpha ${tag}`, `Gamma ${tag}`, `Beta ${tag}`]);
+    await shots('balances-search-sorted');
+
+    expect(await goto(`/reports/balances?q=${encodeURIComponent(`Olga`)}&sort=number`)).toBe(200);
+    const olga = await names();
+    expect(olga).toEqual(expect.arrayContaining([`Alpha ${tag}`, `Gamma ${tag}`]));
+    expect(olga).not.toContain(`Beta ${tag}`);
+  });
+
+  it('given a transfer target typed by account number then the type-ahead offers it and an unknown number is refused next to the field', async () => {
+    await goto(`/accounts/${ids[0]}`);
+    await expect(page.locator(`#transfer-targets option[value="${tag}-2"]`).count()).resolves.toBe(1);
+    await expect(page.locator('#transfer-toAccountNumber').getAttribute('list')).resolves.toBe('transfer-targets');
+    const transfer = page.locator('section:has(h2#transfer-title)');
+    await transfer.getByLabel('To account').fill(`${tag}-404`);
+    await transfer.getByLabel('Amount').fill('1.00');
+    await transfer.getByRole('button', { name: 'Transfer' }).click();
+    await page.waitForLoadState('load');
+    await expect(page.locator('#transfer-toAccountNumber-error').textContent()).resolves.toBe(
+      `There is no account with number ${tag}-404`,
+    );
+    await page.locator('section:has(h2#transfer-title)').getByLabel('To account').fill(`${tag}-2`.toLowerCase());
+    await page.locator('section:has(h2#transfer-title)').getByLabel('Amount').fill('5.25');
+    await page.locator('section:has(h2#transfer-title)').getByRole('button', { name: 'Transfer' }).click();
+    await page.waitForLoadState('load');
+    await expect(page.locator('.notice.success').textContent()).resolves.toBe(
+      `Transferred 5.25 to ${tag}-2 — balance 24.75, version 2.`,
+    );
   });
 });

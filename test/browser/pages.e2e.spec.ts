@@ -170,11 +170,11 @@ describe('web pages in a browser', () => {
   it('given another account in the report when transferring through the form then both balances move', async () => {
     await reloadUntil(
       `/accounts/${aliceId}`,
-      async () => (await page.locator(`#transfer-toAccountId option[value="${bobId}"]`).count()) === 1,
+      async () => (await page.locator(`#transfer-targets option[value="${bob.number}"]`).count()) === 1,
       'the second account to appear in the transfer choices',
     );
     await submit('transfer', '150.25', async () => {
-      await page.locator('#transfer-toAccountId').selectOption(bobId);
+      await page.locator('#transfer-toAccountNumber').fill(bob.number.toLowerCase());
     });
     await expect(page.locator('.notice.success').textContent()).resolves.toBe(
       `Transferred 150.25 to ${bob.number} — balance 1,000.25, version 4.`,

@@ -1,6 +1,6 @@
 import { getAccount, getHistory } from '../../commands/accounts/service';
 import { getPool } from '../../platform/db/pool';
-import { listBalances } from '../../queries/read-models';
+import { accountNumbersLike } from '../../queries/accounts-search';
 import { accountIdSchema } from '../api/account-schemas';
 import { formatCount } from './format';
 import type { Notice } from './layout';
@@ -81,15 +81,10 @@ export async function loadHistory(
   };
 }
 
-/** Other accounts a transfer can go to, from the balances read model. */
+/** Other accounts a transfer can go to (their numbers, for the type-ahead list), from the balances read model. */
 export async function loadTransferChoices(accountId: string): Promise<SelectOption[]> {
-  const page = await listBalances(getPool(), { limit: TRANSFER_CHOICES_LIMIT });
-  return page.items
-    .filter((item) => item.accountId !== accountId)
-    .map((item) => ({
-      value: item.accountId,
-      label: `${item.accountNumber} — ${item.accountName} (${item.ownerName})`,
-    }));
+  const accounts = await accountNumbersLike(getPool(), { limit: TRANSFER_CHOICES_LIMIT, excludeAccountId: accountId });
+  return accounts.map((item) => ({ value: item.accountNumber, label: `${item.accountName} (${item.ownerName})` }));
 }
 
 export async function renderAccountPage(input: {

@@ -19,6 +19,8 @@ type FieldOptions = {
   inputMode?: 'decimal' | 'text';
   placeholder?: string;
   autocomplete?: string;
+  /** id of a <datalist> of suggestions (type-ahead) */
+  list?: string;
 };
 
 export function fieldId(form: string, name: string): string {
@@ -51,7 +53,9 @@ export function textField(options: FieldOptions): SafeHtml {
       value="${options.state.values[options.name] ?? ''}"
       ${options.required ? html` required` : ''}${options.maxLength ? html` maxlength="${options.maxLength}"` : ''}${
         options.inputMode ? html` inputmode="${options.inputMode}"` : ''
-      }${options.placeholder ? html` placeholder="${options.placeholder}"` : ''}
+      }${options.placeholder ? html` placeholder="${options.placeholder}"` : ''}${
+        options.list ? html` list="${options.list}"` : ''
+      }
       autocomplete="${options.autocomplete ?? 'off'}"
       ${invalid ? html` aria-invalid="true"` : ''}${describedBy(id, Boolean(options.hint), invalid)}
     />
@@ -62,7 +66,7 @@ export function textField(options: FieldOptions): SafeHtml {
 export type SelectOption = { value: string; label: string };
 
 export function selectField(
-  options: Omit<FieldOptions, 'maxLength' | 'inputMode' | 'placeholder'> & {
+  options: Omit<FieldOptions, 'maxLength' | 'inputMode' | 'placeholder' | 'list'> & {
     choices: readonly SelectOption[];
     emptyLabel: string;
   },

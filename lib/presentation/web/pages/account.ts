@@ -6,7 +6,7 @@ import type { BalancePoint } from '../balance-chart';
 import { entryAmount, type AccountMoment } from '../history';
 import { momentBanner, timeTravelPanel } from '../time-travel-view';
 import type { AccountSummary, HistoryItem, Pager } from '../view-models';
-import { formErrors, hiddenFields, selectField, textField, type FormState, type SelectOption } from '../widgets';
+import { formErrors, hiddenFields, textField, type FormState, type SelectOption } from '../widgets';
 
 export type AccountAction = 'deposit' | 'withdraw' | 'transfer';
 export const ACCOUNT_ACTIONS: readonly AccountAction[] = ['deposit', 'withdraw', 'transfer'];
@@ -14,11 +14,11 @@ export const ACCOUNT_ACTIONS: readonly AccountAction[] = ['deposit', 'withdraw',
 export const ACTION_FIELDS: Readonly<Record<AccountAction, readonly string[]>> = {
   deposit: ['amount', 'description'],
   withdraw: ['amount', 'description'],
-  transfer: ['toAccountId', 'amount', 'description'],
+  transfer: ['toAccountNumber', 'amount', 'description'],
 };
 
 export const ACTION_LABELS: Readonly<Record<string, string>> = {
-  toAccountId: 'To account',
+  toAccountNumber: 'To account',
   amount: 'Amount',
   description: 'Description',
 };
@@ -106,13 +106,16 @@ function actionForm(input: AccountPageInput, action: AccountAction, title: strin
       ${formErrors(action, state, ACTION_LABELS)} ${hiddenFields(input.csrfToken, input.idempotencyKeys[action])}
       ${
         action === 'transfer'
-          ? selectField({
-              ...field('toAccountId'),
-              required: true,
-              choices: input.transferChoices,
-              emptyLabel: input.transferChoices.length ? 'Choose an account…' : 'No other account yet',
-              hint: 'Accounts from the balances report',
-            })
+          ? html`${textField({
+                ...field('toAccountNumber'),
+                required: true,
+                maxLength: 34,
+                list: 'transfer-targets',
+                hint: 'Its account number; suggestions appear as you type',
+              })}
+              <datalist id="transfer-targets">
+                ${input.transferChoices.map((choice) => html`<option value="${choice.value}">${choice.label}</option>`)}
+              </datalist>`
           : ''
       }
       ${textField({ ...field('amount'), required: true, inputMode: 'decimal', hint: 'A dot for cents, e.g. 250.00 or 1,250.00' })}

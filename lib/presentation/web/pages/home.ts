@@ -31,6 +31,15 @@ export function homePage(input: { accounts: readonly BalanceItem[]; more: boolea
       </div>
       <section aria-labelledby="accounts-title">
         <h2 id="accounts-title">Accounts</h2>
+        <form method="get" action="/reports/balances" class="inline-form card" role="search">
+          <div class="field">
+            <label for="home-q"
+              >Find an account <span class="hint" id="home-q-hint">Part of its number, name or owner</span></label
+            >
+            <input type="search" id="home-q" name="q" aria-describedby="home-q-hint" maxlength="100" />
+          </div>
+          <button type="submit">Find</button>
+        </form>
         ${
           input.accounts.length === 0
             ? html`<div class="card">

@@ -100,8 +100,14 @@ describe('pages escape every user string', () => {
       lastUpdated: new Date(),
     };
     const pages = [
-      balancesPage({ items: [item], pager: {}, freshness: { eventsBehind: 0, asOf: null, checkedAt: new Date() } })
-        .value,
+      balancesPage({
+        items: [item],
+        pager: {},
+        freshness: { eventsBehind: 0, asOf: null, checkedAt: new Date() },
+        search: XSS,
+        sort: { sort: 'name', direction: 'asc', href: () => '/reports/balances' },
+        total: { accounts: 1, balance: 5 },
+      }).value,
       transactionsPage({
         account,
         items: [
