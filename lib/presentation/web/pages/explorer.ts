@@ -292,7 +292,7 @@ export function deadLettersPage(input: {
                                   ${letter.original.topic ?? '?'} p${letter.original.partition ?? '?'} @
                                   ${letter.original.offset ?? '?'}
                                 </td>
-                                <td data-label="Failed at">${letter.failedAt ?? '—'}</td>
+                                <td data-label="Failed at">${letter.failedAt ? timeElement(letter.failedAt) : '—'}</td>
                                 <td data-label="Position" class="mono">p${letter.partition} @ ${letter.offset}</td>
                                 <td data-label="Payload">
                                   <details>
