@@ -60,7 +60,7 @@ export async function searchBalances(db: Db, query: BalancesQuery): Promise<Bala
       [...params, query.limit + 1, query.offset],
     ),
     db.query<{ accounts: string; balance: string }>(
-      `SELECT count(*)::text AS accounts, coalesce(sum(balance), 0)::text AS balance
+      `SELECT count(*)::text AS accounts, coalesce(sum(balance), 0)::numeric(20, 2)::text AS balance
          FROM read_model.balances WHERE ${where}`,
       params,
     ),
