@@ -2,14 +2,18 @@ import { getPool } from '../../lib/platform/db/pool';
 import { httpHandler } from '../../lib/presentation/http/handler';
 import { jsonResponse, money } from '../../lib/presentation/http/json';
 import { listBalances } from '../../lib/queries/read-models';
+import { readModelFreshness } from '../../lib/queries/freshness';
+import { freshnessHeaders } from '../../lib/presentation/api/freshness';
 import { nextPageHeaders } from '../../lib/presentation/api/paging';
 import { encodeCursor, listBalancesQuerySchema } from '../../lib/presentation/api/report-schemas';
 
 /**
  * GET /api/reports/balances?limit=100&offset=0 (or &cursor=...) → the balances read model as an array ordered by
- * account name. The next page is announced in `X-Next-Cursor` / `Link: rel="next"`.
+ * account name. The next page is announced in `X-Next-Cursor` / `Link: rel="next"`; how far the read model trails
+ * the event store in `X-Read-Model-Events-Behind` / `X-Read-Model-As-Of`.
  */
 export const handler = httpHandler({ query: listBalancesQuerySchema }, async ({ query, event }) => {
+  const freshness = await readModelFreshness(getPool());
   const page = await listBalances(getPool(), {
     limit: query.limit,
     ...(query.offset !== undefined && { offset: query.offset }),
@@ -27,6 +31,6 @@ export const handler = httpHandler({ query: listBalancesQuerySchema }, async ({ 
       lastUpdated: row.lastUpdated.toISOString(),
       lastAppliedVersion: row.lastAppliedVersion,
     })),
-    nextPageHeaders(event, cursor),
+    { ...nextPageHeaders(event, cursor), ...freshnessHeaders(freshness) },
   );
 });

@@ -2,6 +2,8 @@ import { getPool } from '../../lib/platform/db/pool';
 import { httpHandler } from '../../lib/presentation/http/handler';
 import { jsonResponse, money } from '../../lib/presentation/http/json';
 import { listTransactions } from '../../lib/queries/read-models';
+import { accountFreshness } from '../../lib/queries/freshness';
+import { freshnessHeaders } from '../../lib/presentation/api/freshness';
 import { nextPageHeaders } from '../../lib/presentation/api/paging';
 import {
   encodeCursor,
@@ -18,6 +20,7 @@ import {
 export const handler = httpHandler(
   { path: transactionsPathSchema, pathNotFound: reportAccountNotFound, query: listTransactionsQuerySchema },
   async ({ path, query, event }) => {
+    const freshness = await accountFreshness(getPool(), path.accountId);
     const page = await listTransactions(getPool(), path.accountId, {
       limit: query.limit,
       ...(query.offset !== undefined && { offset: query.offset }),
@@ -40,7 +43,7 @@ export const handler = httpHandler(
         version: row.version,
         ...(row.transferId !== null && { transferId: row.transferId }),
       })),
-      nextPageHeaders(event, cursor),
+      { ...nextPageHeaders(event, cursor), ...(freshness ? freshnessHeaders(freshness) : {}) },
     );
   },
 );

@@ -4,6 +4,7 @@ import { requestFingerprint } from '../../lib/presentation/http/idempotency';
 import { nudgeRelay } from '../../lib/outbox/relay/nudge';
 import { commandFormErrors } from '../../lib/presentation/web/command-errors';
 import { checkForm, pickValues, type FieldErrors, type FormValues } from '../../lib/presentation/web/forms';
+import { flashCookie } from '../../lib/presentation/web/flash';
 import { htmlResponse, parseForm, redirect, webHandler, type WebEvent } from '../../lib/presentation/web/http';
 import { errorPage } from '../../lib/presentation/web/layout';
 import { OPEN_ACCOUNT_FIELDS, openAccountPage } from '../../lib/presentation/web/pages/open-account';
@@ -61,7 +62,14 @@ export const handler = webHandler(async (event, correlationId) => {
       ...(key ? { idempotency: { key, fingerprint: requestFingerprint('POST', PAGE, checked.value) } } : {}),
     });
     if (!outcome.replayed) await nudgeRelay();
-    return redirect(`/accounts/${outcome.result.accountId}?done=opened`);
+    const flash = {
+      accountId: outcome.result.accountId,
+      action: 'opened',
+      amount: checked.value.initialBalance,
+      balance: checked.value.initialBalance,
+      version: 1,
+    } as const;
+    return redirect(`/accounts/${outcome.result.accountId}`, [flashCookie(event, flash)]);
   } catch (error) {
     const refused = commandFormErrors(error, FIELD_BY_PROBLEM);
     if (!refused) throw error;

@@ -1,6 +1,12 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { listBalancesQuerySchema, listTransactionsQuerySchema, transactionsPathSchema } from './report-schemas';
+import { freshnessHeaderDocs, freshnessSchema } from './freshness';
+import {
+  freshnessQuerySchema,
+  listBalancesQuerySchema,
+  listTransactionsQuerySchema,
+  transactionsPathSchema,
+} from './report-schemas';
 import { balanceSchema, moneySchema } from './response-schemas';
 import { errorResponses, jsonOk } from './responses';
 
@@ -11,6 +17,7 @@ const nullableInstant = instant.nullable();
 const nextPageHeaders = {
   'X-Next-Cursor': { description: 'Cursor of the next page (absent on the last page)', schema: { type: 'string' } },
   Link: { description: 'RFC 8288 link to the next page: <...>; rel="next"', schema: { type: 'string' } },
+  ...freshnessHeaderDocs,
 };
 
 export const balanceRowSchema = z.object({
@@ -148,6 +155,20 @@ export function reportRoutes(): RouteConfig[] {
       request: { params: transactionsPathSchema, query: listTransactionsQuerySchema },
       responses: {
         200: jsonOk('A page of transactions', z.array(transactionRowSchema), nextPageHeaders),
+        ...errorResponses([400, 404, 500]),
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/reports/freshness',
+      operationId: 'reportFreshness',
+      tags: ['Reports'],
+      summary: 'How far the read models trail the event store (every account, or one)',
+      description:
+        'eventsBehind counts account events stored but not yet applied to the read models; the report pages poll this.',
+      request: { query: freshnessQuerySchema },
+      responses: {
+        200: jsonOk('Freshness of the read models', freshnessSchema, freshnessHeaderDocs),
         ...errorResponses([400, 404, 500]),
       },
     },

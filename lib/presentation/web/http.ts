@@ -10,9 +10,12 @@ import type { SafeHtml } from './html';
 export type WebEvent = APIGatewayProxyEventV2;
 export type WebResult = APIGatewayProxyStructuredResultV2;
 
-/** Pages run no script of their own; styles come from /assets. Swagger UI gets its own, looser policy. */
+/**
+ * Scripts and styles come from /assets only (the one script: freshness polling on report pages, fetching our own
+ * API). Swagger UI gets its own, looser policy.
+ */
 export const PAGE_CSP =
-  "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',

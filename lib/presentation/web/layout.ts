@@ -1,11 +1,12 @@
 import { html, type HtmlValue, type SafeHtml } from './html';
 
-export type Section = 'home' | 'open' | 'balances' | 'ops' | 'api' | 'none';
+export type Section = 'home' | 'open' | 'balances' | 'explorer' | 'ops' | 'api' | 'none';
 
 const NAV: ReadonlyArray<{ section: Section; href: string; label: string }> = [
   { section: 'home', href: '/', label: 'Home' },
   { section: 'open', href: '/accounts/new', label: 'Open an account' },
   { section: 'balances', href: '/reports/balances', label: 'Balances' },
+  { section: 'explorer', href: '/explorer', label: 'Events' },
   { section: 'ops', href: '/ops', label: 'Operations' },
   { section: 'api', href: '/swagger', label: 'API' },
 ];
@@ -17,6 +18,8 @@ export function layout(page: {
   section: Section;
   body: SafeHtml;
   notice?: Notice | undefined;
+  /** extra head elements (the freshness script of the report pages) */
+  head?: SafeHtml | undefined;
 }): SafeHtml {
   return html`<!doctype html>
     <html lang="en">
@@ -25,6 +28,7 @@ export function layout(page: {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${page.title} · Ledgerline</title>
         <link rel="stylesheet" href="/assets/styles.css" />
+        ${page.head ?? ''}
       </head>
       <body>
         <a class="skip" href="#main">Skip to content</a>
