@@ -1,4 +1,4 @@
-import { buildDeadLetterMessages, DEAD_LETTER_HEADERS } from './dead-letter';
+import { buildDeadLetterMessages } from './dead-letter';
 import { classifyInvokeResponse } from './invoker';
 import { lambdaEndpoint } from './plugin';
 import { record } from './testing/fixtures';
@@ -92,36 +92,23 @@ describe('lambdaEndpoint', () => {
 });
 
 describe('buildDeadLetterMessages', () => {
-  it('given a failed record, when built, then it keeps key, value and headers and adds the failure and source headers', () => {
+  it('given a failed record, when built, then it is the record exactly (key, value, headers) with no invented metadata', () => {
     const failed = record(2, 17, {
       topic: 'banking-events',
       timestamp: 1_700_000_000_000,
       headers: [
         ['event-type', Buffer.from('MoneyDeposited')],
         ['event-type', Buffer.from('dup')],
+        ['trace', null],
       ],
     });
 
-    const [message] = buildDeadLetterMessages(
-      [failed],
-      { reason: 'FunctionError', errorType: 'Error', errorMessage: 'boom', attempts: 4 },
-      { functionName: 'svc-projector', consumerGroupId: 'g', eventSourceArn: 'arn:aws:kafka:x' },
-      new Date('2026-01-01T00:00:00Z'),
-    );
+    const [message] = buildDeadLetterMessages([failed]);
 
-    expect(message!.key).toEqual(failed.key);
-    expect(message!.value).toEqual(failed.value);
-    const text = (name: string): string => (message!.headers![name] as Buffer).toString();
-    expect(message!.headers!['event-type']).toEqual([Buffer.from('MoneyDeposited'), Buffer.from('dup')]);
-    expect(text(DEAD_LETTER_HEADERS.reason)).toBe('FunctionError');
-    expect(text(DEAD_LETTER_HEADERS.errorType)).toBe('Error');
-    expect(text(DEAD_LETTER_HEADERS.errorMessage)).toBe('boom');
-    expect(text(DEAD_LETTER_HEADERS.attempts)).toBe('4');
-    expect(text(DEAD_LETTER_HEADERS.sourceTopic)).toBe('banking-events');
-    expect(text(DEAD_LETTER_HEADERS.sourcePartition)).toBe('2');
-    expect(text(DEAD_LETTER_HEADERS.sourceOffset)).toBe('17');
-    expect(text(DEAD_LETTER_HEADERS.sourceTimestamp)).toBe('1700000000000');
-    expect(text(DEAD_LETTER_HEADERS.functionName)).toBe('svc-projector');
-    expect(text(DEAD_LETTER_HEADERS.failedAt)).toBe('2026-01-01T00:00:00.000Z');
+    expect(message).toEqual({
+      key: failed.key,
+      value: failed.value,
+      headers: { 'event-type': [Buffer.from('MoneyDeposited'), Buffer.from('dup')], trace: Buffer.alloc(0) },
+    });
   });
 });
