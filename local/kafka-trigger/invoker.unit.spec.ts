@@ -1,7 +1,7 @@
 import { buildDeadLetterMessages } from './dead-letter';
 import { classifyInvokeResponse } from './invoker';
-import { lambdaEndpoint } from './plugin';
-import { record } from './testing/fixtures';
+import { banner, lambdaEndpoint } from './plugin';
+import { mapping, record } from './testing/fixtures';
 
 describe('classifyInvokeResponse', () => {
   it('given 200 with a JSON body, when classified, then it is the response payload', () => {
@@ -88,6 +88,51 @@ describe('lambdaEndpoint', () => {
 
   it('given a wildcard host, when resolved, then loopback is used', () => {
     expect(lambdaEndpoint({ host: '0.0.0.0' }, undefined, {}).host).toBe('127.0.0.1');
+  });
+
+  it('given useInProcess from the CLI or custom.serverless-offline, when resolved, then the in-process runner is detected', () => {
+    expect(lambdaEndpoint({}, { useInProcess: true }, {}).inProcess).toBe(true);
+    expect(lambdaEndpoint({ useInProcess: true }, {}, {}).inProcess).toBe(true);
+    expect(lambdaEndpoint({}, {}, {}).inProcess).toBe(false);
+  });
+});
+
+describe('banner', () => {
+  it('given the deployed settings only, when printed, then it states them without a local deviation', () => {
+    const text = banner(mapping({ batchingWindowMs: 500, deployedBatchingWindowSeconds: 0.5 }), false, undefined);
+
+    expect(text).toContain('window 500 ms');
+    expect(text).toContain('3 retries');
+    expect(text).toContain('on failure → kafka://events-dlq');
+    expect(text).not.toMatch(/LOCAL OVERRIDE|NOT ENFORCED/);
+  });
+
+  it('given the opted-in local window and the in-process runner, when printed, then both deviations are named', () => {
+    const text = banner(mapping({ batchingWindowMs: 20, deployedBatchingWindowSeconds: 1 }), true, 20);
+
+    expect(text).toContain('window 20 ms LOCAL OVERRIDE (custom.kafkaTrigger.localBatchingWindowMs; deployed 1000 ms)');
+    expect(text).toContain('NOT ENFORCED (in-process runner)');
+  });
+
+  it('given no destination and infinite retries, when printed, then it says records are retried until they expire', () => {
+    const text = banner(
+      mapping({
+        deadLetterTopic: null,
+        provisioned: null,
+        retry: {
+          maximumRetryAttempts: Number.POSITIVE_INFINITY,
+          bisectBatchOnFunctionError: false,
+          reportBatchItemFailures: false,
+          maximumRecordAgeMs: null,
+        },
+      }),
+      false,
+      undefined,
+    );
+
+    expect(text).toContain('on-demand');
+    expect(text).toContain('retries until the record expires');
+    expect(text).toContain('discarded (no destination)');
   });
 });
 

@@ -122,6 +122,15 @@ export function banner(mapping: MappingConfig, inProcess: boolean, localWindowMs
   );
 }
 
+/**
+ * The CLI reports a hook's error but serverless-offline's servers, already listening, keep the process alive: make
+ * sure it ends (with a failure status) once the error has been printed.
+ */
+function refuse(): void {
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 2_000).unref();
+}
+
 function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
@@ -229,6 +238,7 @@ export default class KafkaTriggerPlugin {
       // Refused loudly: serverless offline stops with this message instead of running something AWS would not.
       const message = `kafka-trigger: ${error instanceof Error ? error.message : String(error)}`;
       this.log.error(message);
+      refuse();
       throw error instanceof KafkaTriggerConfigError ? error : new KafkaTriggerConfigError(message);
     }
     for (const warning of config.warnings) this.log.notice(`kafka-trigger: ${warning}`);
@@ -243,6 +253,7 @@ export default class KafkaTriggerPlugin {
     });
     if (mappings.length === 0) return;
     if (config.brokers.length === 0) {
+      refuse();
       throw new KafkaTriggerConfigError(
         'kafka-trigger: no Kafka brokers (set KAFKA_BROKERS or custom.kafkaTrigger.brokers, or custom.kafkaTrigger.enabled: false)',
       );
