@@ -24,8 +24,8 @@ import { centsFromNumeric } from '../../lib/projections/store';
 import { createRelay, type Relay } from '../../lib/outbox/relay';
 import { disposeNudge, nudgeRelay, resetNudgeForTests, settleNudge } from '../../lib/outbox/relay/nudge';
 import { startLocalKafka, type LocalKafka } from '../../local/kafka';
-import { mapping } from '../../local/kafka-trigger/testing/fixtures';
-import { startKafkaTrigger, type KafkaTrigger } from '../../local/kafka-trigger/trigger';
+import { mapping } from 'serverless-offline-kafka-trigger/testing/fixtures';
+import { startKafkaTrigger, type KafkaTrigger } from 'serverless-offline-kafka-trigger/trigger';
 import { freePort } from '../../local/ports';
 
 jest.setTimeout(300_000);

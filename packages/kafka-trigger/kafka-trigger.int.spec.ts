@@ -12,9 +12,6 @@ import { FunctionError, type Invoke } from './invoker';
 import { mskEventSchema } from './testing/event-schema';
 import { mapping } from './testing/fixtures';
 import { eventually } from './testing/poll';
-import fs from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { readMappings } from './config';
 import { startKafkaTrigger, type KafkaTrigger } from './trigger';
 import type { MappingConfig, TriggerLogger } from './types';
 
@@ -682,82 +679,6 @@ describe('Kafka trigger emulator against the real broker', () => {
     }, 'all committed');
     expect(invocations).toHaveLength(2);
   });
-  it("given the deployed projector mapping's on-failure destination, when a record keeps failing locally, then it reaches the same kind of destination (a Kafka topic of its own, not the projector's dead-letter topic) as the same record", async () => {
-    // The deployed declaration, read from the file serverless.yml includes (CloudFormation tags kept as plain values).
-    const repo = path.resolve(__dirname, '..', '..');
-    const mode = parseYaml(fs.readFileSync(path.join(repo, 'resources/kafka-mode/msk.yml'), 'utf8'), {
-      customTags: [
-        { tag: '!Ref', resolve: (value: string) => ({ Ref: value }) },
-        { tag: '!GetAtt', resolve: (value: string) => ({ 'Fn::GetAtt': value }) },
-        { tag: '!Sub', resolve: (value: unknown) => ({ 'Fn::Sub': value }) },
-        { tag: '!Sub', collection: 'seq', resolve: (value: unknown) => ({ 'Fn::Sub': value }) },
-        { tag: '!Select', collection: 'seq', resolve: (value: unknown) => ({ 'Fn::Select': value }) },
-        { tag: '!Split', collection: 'seq', resolve: (value: unknown) => ({ 'Fn::Split': value }) },
-        { tag: '!If', collection: 'seq', resolve: (value: unknown) => ({ 'Fn::If': value }) },
-      ],
-      logLevel: 'silent',
-    }) as { events: Array<{ msk: Record<string, unknown> }>; resources: { extensions: Record<string, unknown> } };
-    const extension = mode.resources.extensions.ProjectorEventSourceMappingMSKMskClusterBankingevents as {
-      Properties: { DestinationConfig: { OnFailure: { Destination: string } } };
-    };
-    const declared = extension.Properties.DestinationConfig.OnFailure.Destination;
-    const withParams = (text: string, kafkaTopic: string): string =>
-      text.replace('${param:kafkaTopic}', kafkaTopic).replace('${param:projectorConsumerGroup}', `${kafkaTopic}-group`);
-    // On AWS (params of the aws stages): a kafka:// topic, distinct from the projector's own banking-events-dlq.
-    expect(withParams(declared, 'banking-events')).toBe('kafka://banking-events-projector-failures');
-
-    // Locally: the same declaration, read by the emulator exactly as the plugin reads serverless.yml.
-    const { topic, dlq: projectorDeadLetters } = await freshTopics('parity', 1);
-    const event = JSON.parse(withParams(JSON.stringify(mode.events[0]!.msk), topic)) as Record<string, unknown>;
-    const [local] = readMappings(
-      {
-        service: 'ledgerline',
-        stage: 'local',
-        functions: { projector: { timeout: 60, events: [{ msk: { ...event, arn: { Ref: 'MskCluster' } } }] } },
-        resources: {
-          extensions: {
-            ProjectorEventSourceMappingMSKMskClusterBankingevents: {
-              Properties: JSON.parse(withParams(JSON.stringify(extension.Properties), topic)) as unknown,
-            },
-          },
-        },
-      },
-      { env: { KAFKA_BROKERS: brokers.join(',') } },
-    ).mappings;
-    expect(local!.configuredOnFailureDestination).toBe(`kafka://${topic}-projector-failures`);
-    expect(local!.deadLetterTopic).not.toBe(projectorDeadLetters);
-    createdTopics.push(local!.deadLetterTopic!);
-
-    await produce(topic, [
-      {
-        partition: 0,
-        key: 'account-1',
-        value: '{"type":"MoneyDeposited"}',
-        headers: { 'event-type': 'MoneyDeposited' },
-      },
-    ]);
-    const trigger = await start(
-      { ...local!, batchingWindowMs: 50, retry: { ...local!.retry, maximumRetryAttempts: 1 } },
-      async () => {
-        throw new FunctionError('ProjectionError', 'cannot project');
-      },
-    );
-    const [failed] = await readTopic(local!.deadLetterTopic!, 1);
-
-    // The record itself, as the deployed Kafka destination receives it ("the actual failed records").
-    expect(failed!.key?.toString()).toBe('account-1');
-    expect(failed!.value?.toString()).toBe('{"type":"MoneyDeposited"}');
-    expect(Object.keys(failed!.headers ?? {})).toEqual(['event-type']);
-    expect(header(failed!, 'event-type')).toBe('MoneyDeposited');
-    await eventually(
-      async () => ((await committed(local!.consumerGroupId, topic))[0] === 1 ? true : undefined),
-      'committed',
-    );
-    expect(trigger.stats.deadLettered).toBe(1);
-    // Nothing went to the projector's own poison topic.
-    expect((await admin.fetchTopicOffsets(projectorDeadLetters))[0]!.high).toBe('0');
-  });
-
   it('given FilterCriteria on value, when records arrive, then only matching ones are invoked and the others are committed without an invocation', async () => {
     const { topic, dlq, group } = await freshTopics('filter', 1);
     await produce(topic, [
