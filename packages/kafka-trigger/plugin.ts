@@ -259,7 +259,10 @@ export default class KafkaTriggerPlugin {
       );
     }
     for (const mapping of mappings) {
-      this.log.notice(`kafka-trigger: ${banner(mapping, endpoint.inProcess, config.local.localBatchingWindowMs)}`);
+      const line = `kafka-trigger: ${banner(mapping, endpoint.inProcess, config.local.localBatchingWindowMs)}`;
+      // A local deviation is shown even at the warning log level (npm start's).
+      if (/LOCAL OVERRIDE|NOT ENFORCED/.test(line)) this.log.warning(line);
+      else this.log.notice(line);
     }
     process.once('SIGINT', this.signalHandler);
     process.once('SIGTERM', this.signalHandler);

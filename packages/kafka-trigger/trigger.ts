@@ -357,7 +357,7 @@ export class KafkaTrigger {
     if (this.options.createDeadLetterTopic === false) {
       throw new Error(`On-failure destination topic ${topic} does not exist`);
     }
-    this.logger.warn(`Creating the missing dead-letter topic ${topic} (${partitions} partitions)`);
+    this.logger.warn(`Creating the missing on-failure destination topic ${topic} (${partitions} partitions)`);
     await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
   }
 
