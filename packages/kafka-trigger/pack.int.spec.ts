@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { LambdaKafkaEvent } from './encoding';
 import { mskEventSchema } from './testing/event-schema';
-import { eventually } from './testing/poll';
+import { eventually, outputContains } from './testing/poll';
 
 jest.setTimeout(240_000);
 
@@ -153,12 +153,7 @@ describe('the packed plugin in another serverless project', () => {
     );
     offline.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     offline.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await eventually(
-      () => (output.includes('Kafka trigger running') ? true : undefined),
-      `the trigger to start (output so far: ${output.slice(-2000)})`,
-      180_000,
-      200,
-    );
+    await outputContains(() => output, 'Kafka trigger running', 180_000);
     expect(output).toContain(`on failure → kafka://${failures}`);
 
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });

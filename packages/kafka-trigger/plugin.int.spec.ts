@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Kafka, logLevel, Partitioners, type KafkaMessage } from 'kafkajs';
 import type { LambdaKafkaEvent } from './encoding';
 import { mskEventSchema } from './testing/event-schema';
-import { eventually } from './testing/poll';
+import { eventually, outputContains } from './testing/poll';
 
 jest.setTimeout(240_000);
 
@@ -163,12 +163,7 @@ describe('kafka-trigger plugin under serverless offline', () => {
     );
     offline.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     offline.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await eventually(
-      () => (output.includes('Kafka trigger running') ? true : undefined),
-      `the trigger to start (output so far: ${output.slice(-2000)})`,
-      180_000,
-      200,
-    );
+    await outputContains(() => output, 'Kafka trigger running', 180_000);
 
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
@@ -323,12 +318,7 @@ describe('kafka-trigger plugin: timeouts and refusals', () => {
     delete process.env.OUT_FILE;
     children.push(child);
     try {
-      await eventually(
-        () => (output().includes('Kafka trigger running') ? true : undefined),
-        `the trigger to start (output so far: ${output().slice(-2000)})`,
-        180_000,
-        200,
-      );
+      await outputContains(output, 'Kafka trigger running', 180_000);
       expect(output()).toMatch(/timeout 2 s\)/);
       expect(output()).not.toMatch(/NOT ENFORCED/);
       const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });

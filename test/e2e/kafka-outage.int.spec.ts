@@ -221,7 +221,8 @@ describe('Kafka outage (issue 4)', () => {
       mapping: mapping({
         topic,
         consumerGroupId: consumerGroup,
-        deadLetterTopic,
+        // The mapping's own on-failure destination, as serverless.yml declares it: never the projector's poison topic.
+        deadLetterTopic: `${topic}-projector-failures`,
         retry: {
           maximumRetryAttempts: 3,
           bisectBatchOnFunctionError: false,

@@ -21,3 +21,14 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** Waits for `text` in a child process's output; on a timeout the error carries the output (read at that moment). */
+export async function outputContains(output: () => string, text: string, timeoutMs: number): Promise<void> {
+  try {
+    await eventually(() => (output().includes(text) ? true : undefined), JSON.stringify(text), timeoutMs, 200);
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; output:\n${output().slice(-4000)}`, {
+      cause: error,
+    });
+  }
+}
