@@ -1,8 +1,9 @@
 /**
  * The query functions (reports and account reads) whose database connection is terminated while their statement runs
- * (pg_terminate_backend on the backend, as a restart, a failover or a proxy dropping it would): the process goes on,
- * the answer is 503 problem+json with Retry-After, never a 500, and the same request answers 200 with the right data
- * once the database serves again.
+ * (pg_terminate_backend on the backend, as a restart, a failover or a proxy dropping it would): the process goes on;
+ * the read runs once more on a new connection (lib/platform/db/read-retry.ts), and when that one is lost too the
+ * answer is 503 problem+json with Retry-After, never a 500; the same request answers 200 with the right data once
+ * the database serves again.
  */
 import { getPool } from '../../lib/platform/db/pool';
 import { holdLock } from '../../lib/platform/db/testing';
@@ -92,17 +93,27 @@ const cases: QueryCase[] = [
   },
 ];
 
+async function withConnectionsLost(query: QueryCase, times: number): Promise<ParsedResponse> {
+  const lock = await holdLock(query.lock);
+  const pending = query.request();
+  try {
+    await lock.terminateWaiters(times, query.statement);
+  } finally {
+    // before the answer is awaited: a read run again waits for this very lock
+    await lock.release();
+  }
+  return pending;
+}
+
 describe.each(cases)('$name whose connection is terminated mid-statement', (query) => {
-  it('answers 503 problem+json with Retry-After, then 200 with the right data once the database serves', async () => {
-    const lock = await holdLock(query.lock);
-    let lost: ParsedResponse;
-    try {
-      const pending = query.request();
-      await lock.terminateWaiters(1, query.statement);
-      lost = await pending;
-    } finally {
-      await lock.release();
-    }
+  it('once: the read runs again on a new connection and answers 200 with the right data', async () => {
+    const answered = await withConnectionsLost(query, 1);
+    expect(answered.status).toBe(200);
+    query.expectAnswer(answered);
+  });
+
+  it('on the retry too: answers 503 problem+json with Retry-After, then 200 once the database serves', async () => {
+    const lost = await withConnectionsLost(query, 2);
     expectProblem(lost, 503);
     expect(lost.headers['retry-after']).toBe('2');
     expect(lost.body.type).toBe('/problems/service-unavailable');
