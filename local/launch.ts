@@ -7,7 +7,7 @@ import { startLocalPostgres } from './postgres';
  *   npx tsx local/launch.ts postgres <dataDir> [port] [--durable]
  *   npx tsx local/launch.ts kafka <dataDir> [port] [controllerPort]
  * Prints one JSON line when ready (with the postmaster's pid for PostgreSQL). Used by services.int.spec.ts to play
- * "a run that was killed", and by test/e2e/postgres-restart.int.spec.ts (durable: every acknowledged commit must
+ * "a run that was killed", and by test/e2e/restart-under-load.int.spec.ts (durable: every acknowledged commit must
  * survive an immediate stop) to restart PostgreSQL under load.
  */
 async function main(): Promise<void> {
