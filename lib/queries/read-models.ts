@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { withReadRetry } from '../platform/db/read-retry';
 import type { BalanceRow, TransactionRow } from '../projections/apply';
 import { balanceFromDb, centsFromNumeric, type BalanceDbRow, type TransactionDbRow } from '../projections/store';
 import { readModelTables } from '../projections/tables';
@@ -30,14 +31,16 @@ export async function listBalances(
   options: { limit: number; offset?: number; after?: BalancesCursor; schema?: string },
 ): Promise<Page<BalanceView, BalancesCursor>> {
   const t = readModelTables(options.schema);
-  const result = await db.query<BalanceDbRow>(
-    `SELECT account_id, account_number, account_name, owner_name, balance::text AS balance, last_updated,
+  const result = await withReadRetry(db, () =>
+    db.query<BalanceDbRow>(
+      `SELECT account_id, account_number, account_name, owner_name, balance::text AS balance, last_updated,
             last_applied_version
        FROM ${t.balances}
       WHERE $1::text IS NULL OR (account_name COLLATE "C", account_id) > ($1::text COLLATE "C", $2::uuid)
       ORDER BY account_name COLLATE "C", account_id
       LIMIT $3 OFFSET $4`,
-    [options.after?.accountName ?? null, options.after?.accountId ?? null, options.limit + 1, options.offset ?? 0],
+      [options.after?.accountName ?? null, options.after?.accountId ?? null, options.limit + 1, options.offset ?? 0],
+    ),
   );
   const items = result.rows.slice(0, options.limit).map(balanceFromDb);
   const last = items.at(-1);
@@ -53,6 +56,14 @@ export async function listBalances(
  * null when the account is not in the read model.
  */
 export async function listTransactions(
+  db: Db,
+  accountId: string,
+  options: { limit: number; offset?: number; beforeVersion?: number; schema?: string },
+): Promise<Page<TransactionView, { beforeVersion: number }> | null> {
+  return withReadRetry(db, () => readTransactions(db, accountId, options));
+}
+
+async function readTransactions(
   db: Db,
   accountId: string,
   options: { limit: number; offset?: number; beforeVersion?: number; schema?: string },

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { decide, decideTransfer, type AccountState } from '../banking/account';
 import { getConfig } from '../../platform/config/env';
 import { getPool } from '../../platform/db/pool';
+import { withReadRetry } from '../../platform/db/read-retry';
 import { readStream, readStreamVersion } from '../../event-store/read-stream';
 import { reserveAccountNumber } from './account-numbers';
 import { fromStoredEvent } from './codec';
@@ -134,10 +135,12 @@ export function createAccountService({ pool, snapshotEvery, maxRetries = MAX_RET
     accountId: string,
     at: { asOf?: Date; version?: number } = {},
   ): Promise<AccountView | null> {
-    const state = await loadAccount(pool, accountId, {
-      ...(at.version === undefined ? {} : { toVersion: at.version }),
-      ...(at.asOf === undefined ? {} : { until: at.asOf }),
-    });
+    const state = await withReadRetry(pool, () =>
+      loadAccount(pool, accountId, {
+        ...(at.version === undefined ? {} : { toVersion: at.version }),
+        ...(at.asOf === undefined ? {} : { until: at.asOf }),
+      }),
+    );
     if (state.status !== 'open') return null;
     if (at.version !== undefined && state.version !== at.version) return null;
     return {
@@ -157,8 +160,11 @@ export function createAccountService({ pool, snapshotEvery, maxRetries = MAX_RET
     { fromVersion = 1, limit = DEFAULT_HISTORY_LIMIT }: { fromVersion?: number; limit?: number } = {},
   ): Promise<HistoryEntry[] | null> {
     const boundedLimit = Math.min(Math.max(1, Math.trunc(limit)), MAX_HISTORY_LIMIT);
-    const events = await readStream(pool, accountId, { fromVersion, limit: boundedLimit });
-    if (events.length === 0 && (await readStreamVersion(pool, accountId)) === null) return null;
+    const events = await withReadRetry(pool, async () => {
+      const read = await readStream(pool, accountId, { fromVersion, limit: boundedLimit });
+      return read.length === 0 && (await readStreamVersion(pool, accountId)) === null ? null : read;
+    });
+    if (events === null) return null;
     return events.map((event) => ({
       id: event.eventId,
       type: event.type,
