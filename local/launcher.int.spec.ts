@@ -159,7 +159,7 @@ test(
     expect(invoked.status).toBe(200);
     expect(((await invoked.json()) as { statusCode: number }).statusCode).toBe(200);
     // one line per request, in the dev format
-    expect(second.output()).toMatch(/^\d\d:\d\d:\d\d\.\d{3} GET \/health 200 \d+ ms {2}c=\S+$/m);
+    expect(second.output()).toMatch(/^\d\d:\d\d:\d\d\.\d{3} GET \/health 200 \d+ ms {2}c=\S+( {2}t=\S+)?$/m);
 
     // and the npm scripts that need the database find it without DATABASE_URL
     const rebuild = await runScript(path.join('scripts', 'rebuild-projections.ts'));
