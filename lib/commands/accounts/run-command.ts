@@ -49,6 +49,8 @@ function isRetryable(error: unknown): boolean {
  */
 export async function runCommand<T>(options: CommandRunnerOptions, command: Command<T>): Promise<Outcome<T>> {
   const record: IdempotencyRecord | undefined = command.ctx.idempotency && {
+    // Keys belong to their caller: another user's identical key is a different key.
+    owner: command.ctx.caller?.sub,
     key: command.ctx.idempotency.key,
     fingerprint: `${command.name} ${command.target} ${command.ctx.idempotency.fingerprint}`,
   };
