@@ -1,16 +1,21 @@
 import { getPool } from '../../lib/platform/db/pool';
 import { listBalances } from '../../lib/queries/read-models';
 import { decodeBalancesCursor, encodeBalancesCursor } from '../../lib/presentation/web/cursor';
-import { htmlResponse, webHandler } from '../../lib/presentation/web/http';
-import { errorPage } from '../../lib/presentation/web/layout';
+import { isStaff } from '../../lib/platform/auth/verify-token';
+import { signedInPage } from '../../lib/presentation/web/auth';
+import { htmlResponse } from '../../lib/presentation/web/http';
 import { balancesPage } from '../../lib/presentation/web/pages/balances';
 
 export const BALANCES_PAGE_SIZE = 50;
 
-/** GET /reports/balances[?after=<cursor>] → the balances report, by account name, 50 a page. */
-export const handler = webHandler(async (event) => {
+/** GET /reports/balances[?after=<cursor>] → the balances report (a customer's own accounts), 50 a page. */
+export const handler = signedInPage(async (event, _correlationId, caller) => {
   const after = decodeBalancesCursor(event.queryStringParameters?.after);
-  const page = await listBalances(getPool(), { limit: BALANCES_PAGE_SIZE, ...(after ? { after } : {}) });
+  const page = await listBalances(getPool(), {
+    limit: BALANCES_PAGE_SIZE,
+    ...(after ? { after } : {}),
+    ...(!isStaff(caller) && { ownerId: caller.sub }),
+  });
   return htmlResponse(
     200,
     balancesPage({
@@ -22,4 +27,4 @@ export const handler = webHandler(async (event) => {
       },
     }),
   );
-}, errorPage);
+});

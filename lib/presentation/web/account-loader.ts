@@ -1,4 +1,5 @@
 import { getAccount, getHistory } from '../../commands/accounts/service';
+import { isStaff, type Caller } from '../../platform/auth/verify-token';
 import { getPool } from '../../platform/db/pool';
 import { listBalances } from '../../queries/read-models';
 import { accountIdSchema } from '../api/account-schemas';
@@ -19,8 +20,9 @@ export function parseAccountId(id: string | undefined): string | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-export async function loadAccount(accountId: string): Promise<AccountSummary | undefined> {
-  const account = await getAccount(accountId, {});
+/** The account, if `caller` may see it (its owner, tellers, admins); undefined otherwise, as for an unknown id. */
+export async function loadAccount(accountId: string, caller: Caller): Promise<AccountSummary | undefined> {
+  const account = await getAccount(accountId, {}, caller);
   return account ?? undefined;
 }
 
@@ -57,9 +59,15 @@ export async function loadHistory(
   };
 }
 
-/** Other accounts a transfer can go to, from the balances read model. */
-export async function loadTransferChoices(accountId: string): Promise<SelectOption[]> {
-  const page = await listBalances(getPool(), { limit: TRANSFER_CHOICES_LIMIT });
+/**
+ * Other accounts a transfer can go to, from the balances read model: a customer's own other accounts (a payment to
+ * someone else's account goes through the API with its id), every account for staff.
+ */
+export async function loadTransferChoices(accountId: string, caller: Caller): Promise<SelectOption[]> {
+  const page = await listBalances(getPool(), {
+    limit: TRANSFER_CHOICES_LIMIT,
+    ...(!isStaff(caller) && { ownerId: caller.sub }),
+  });
   return page.items
     .filter((item) => item.accountId !== accountId)
     .map((item) => ({
@@ -76,6 +84,7 @@ export const DONE_NOTICES: Readonly<Record<string, string>> = {
 };
 
 export async function renderAccountPage(input: {
+  caller: Caller;
   account: AccountSummary;
   upTo?: string | undefined;
   csrfToken: string;
@@ -84,7 +93,7 @@ export async function renderAccountPage(input: {
 }): Promise<SafeHtml> {
   const [history, transferChoices] = await Promise.all([
     loadHistory(input.account, input.upTo),
-    loadTransferChoices(input.account.id),
+    loadTransferChoices(input.account.id, input.caller),
   ]);
   const forms = Object.fromEntries(
     ACCOUNT_ACTIONS.map((action) => [action, input.forms?.[action] ?? emptyForm]),

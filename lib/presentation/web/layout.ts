@@ -1,6 +1,6 @@
 import { html, type HtmlValue, type SafeHtml } from './html';
 
-export type Section = 'home' | 'open' | 'balances' | 'ops' | 'api' | 'none';
+export type Section = 'home' | 'open' | 'balances' | 'ops' | 'api' | 'signout' | 'none';
 
 const NAV: ReadonlyArray<{ section: Section; href: string; label: string }> = [
   { section: 'home', href: '/', label: 'Home' },
@@ -8,6 +8,7 @@ const NAV: ReadonlyArray<{ section: Section; href: string; label: string }> = [
   { section: 'balances', href: '/reports/balances', label: 'Balances' },
   { section: 'ops', href: '/ops', label: 'Operations' },
   { section: 'api', href: '/swagger', label: 'API' },
+  { section: 'signout', href: '/signout', label: 'Sign out' },
 ];
 
 export type Notice = { kind: 'success' | 'error' | 'info'; message: HtmlValue };
