@@ -1,6 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { base64url, decodeJwt, UnsecuredJWT } from 'jose';
 import { signAccessToken } from '../../local/auth/issuer';
+import { getConfig } from '../../lib/platform/config/env';
+import { getKafka } from '../../lib/platform/kafka/client';
+import { consumeUntil } from '../../lib/platform/kafka/testing';
 import { waitUntil } from '../../lib/platform/wait-until';
 import { newSigningKey } from '../support/auth';
 import { useStack, type Stack } from '../support/stack';
@@ -209,5 +212,24 @@ describe('rules by role', () => {
     expect(byTeller.status).toBe(200);
     expect(byTeller.headers['idempotent-replayed']).toBeUndefined();
     expect((await as(alice).get(`/api/accounts/${mine}`)).body.balance).toBe(120);
+  });
+
+  it('given commands by a customer and a teller then their integration events on Kafka carry each actor', async () => {
+    const id = await openAccount(as(alice));
+    expect((await as(teller).post(`/api/accounts/${id}/deposit`, { amount: 2 })).status).toBe(200);
+    const messages = await consumeUntil(
+      getKafka(),
+      getConfig().KAFKA_TOPIC,
+      (seen) => seen.filter((message) => message.key === id).length >= 2,
+    );
+    const events = messages
+      .filter((message) => message.key === id)
+      .map(
+        (message) => JSON.parse(message.value ?? '{}') as { streamVersion: number; actor?: unknown; ownerId?: unknown },
+      );
+    events.sort((a, b) => a.streamVersion - b.streamVersion);
+    const aliceSub = decodeJwt(await localToken(api.baseUrl, alice)).sub;
+    expect(events[0]).toMatchObject({ actor: { sub: aliceSub, username: alice.username }, ownerId: aliceSub });
+    expect(events[1]).toMatchObject({ actor: { username: teller.username } });
   });
 });
