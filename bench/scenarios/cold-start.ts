@@ -302,6 +302,7 @@ const EVENT_NOTES: Record<string, string> = {
   listBalances: 'GET /api/reports/balances?limit=0: validation',
   listTransactions: 'GET /api/reports/transactions/not-an-id: validation',
   reportStatus: 'GET /api/reports/status: no database configured',
+  reportFreshness: 'GET /api/reports/freshness?accountId=x: validation',
   projector: 'empty Kafka batch',
   migrate: 'no database configured',
   relaySweep: 'scheduled event: no database configured',
@@ -312,6 +313,9 @@ const EVENT_NOTES: Record<string, string> = {
   webBalances: 'GET /reports/balances: no database configured',
   webTransactions: 'GET /reports/transactions/not-an-id',
   webOps: 'GET /ops: no database configured',
+  webStatement: 'GET /accounts/not-an-id/statement',
+  webExplorer: 'GET /explorer/events/not-an-id',
+  webDeadLetters: 'GET /explorer/dead-letters: no brokers configured',
   webAssets: 'GET /assets/styles.css',
   openApi: 'GET /openapi.json',
   swaggerUi: 'GET /swagger',
@@ -383,6 +387,8 @@ function eventFor(name: string): unknown {
       });
     case 'reportStatus':
       return httpEvent('GET', '/api/reports/status', '/api/reports/status');
+    case 'reportFreshness':
+      return httpEvent('GET', '/api/reports/freshness', '/api/reports/freshness', { query: { accountId: 'x' } });
     case 'projector':
       return {
         eventSource: 'aws:kafka',
@@ -411,6 +417,16 @@ function eventFor(name: string): unknown {
       });
     case 'webOps':
       return httpEvent('GET', '/ops', '/ops');
+    case 'webStatement':
+      return httpEvent('GET', '/accounts/{id}/statement', '/accounts/not-an-id/statement', {
+        pathParameters: { id: 'not-an-id' },
+      });
+    case 'webExplorer':
+      return httpEvent('GET', '/explorer/events/{id}', '/explorer/events/not-an-id', {
+        pathParameters: { id: 'not-an-id' },
+      });
+    case 'webDeadLetters':
+      return httpEvent('GET', '/explorer/dead-letters', '/explorer/dead-letters');
     case 'webAssets':
       return httpEvent('GET', '/assets/{file+}', '/assets/styles.css', { pathParameters: { file: 'styles.css' } });
     case 'openApi':

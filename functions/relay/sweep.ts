@@ -2,9 +2,11 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { purgeExpiredIdempotencyKeys, type PurgeResult } from '../../lib/commands/accounts/idempotency';
 import { getPool } from '../../lib/platform/db/pool';
 import { logger } from '../../lib/platform/observability/logger';
+import { inNewTrace } from '../../lib/platform/observability/trace';
 import { auditReadModels, type AuditStepResult } from '../../lib/projections/audit';
 import { reconcileReadModels, type ReconcileResult } from '../../lib/projections/reconcile';
 import { createRelay, type DrainResult, type Relay } from '../../lib/outbox/relay';
+import { emitBacklogMetrics } from '../../lib/queries/system-status';
 
 let relay: Relay | undefined;
 
@@ -38,8 +40,12 @@ const NO_TIME_LEFT: Skipped = { skipped: 'no time left' };
  *     one): every account's read model compared with the event store, divergent ones re-projected from it. A long
  *     audit goes on at the next sweeps.
  * Each step runs only while the invocation has time left; what a step leaves is taken up by the next sweep.
+ * After the relay step, whether it succeeded or not, it writes the pipeline's backlog as CloudWatch metrics (the numbers
+ * /ops shows). Each invocation is a trace of its own (trace_id on its log lines).
  */
-export async function handler(
+export const handler = inNewTrace(sweep);
+
+async function sweep(
   _event?: ScheduledEvent,
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<SweepResult> {
@@ -55,6 +61,9 @@ export async function handler(
   } catch (error) {
     logger.error('Relay sweep failed', { error });
     throw error;
+  } finally {
+    // Also when the relay failed (Kafka down): then the backlog's age is what the alarm is for.
+    await emitBacklogMetrics().catch((error: unknown) => logger.warn('Backlog metrics not measured', { error }));
   }
   const result: SweepResult = {
     relay: drained,

@@ -3,6 +3,8 @@ import { getPool } from '../../lib/platform/db/pool';
 import { httpHandler } from '../../lib/presentation/http/handler';
 import { jsonResponse, money } from '../../lib/presentation/http/json';
 import { listTransactions } from '../../lib/queries/read-models';
+import { accountFreshness } from '../../lib/queries/freshness';
+import { freshnessHeaders } from '../../lib/presentation/api/freshness';
 import { nextPageHeaders } from '../../lib/presentation/api/paging';
 import {
   encodeCursor,
@@ -22,6 +24,7 @@ export const handler = httpHandler(
     if (!(await mayAccessAccount(getPool(), path.accountId, caller))) {
       throw reportAccountNotFound(event.pathParameters ?? {});
     }
+    const freshness = await accountFreshness(getPool(), path.accountId);
     const page = await listTransactions(getPool(), path.accountId, {
       limit: query.limit,
       ...(query.offset !== undefined && { offset: query.offset }),
@@ -44,7 +47,7 @@ export const handler = httpHandler(
         version: row.version,
         ...(row.transferId !== null && { transferId: row.transferId }),
       })),
-      nextPageHeaders(event, cursor),
+      { ...nextPageHeaders(event, cursor), ...(freshness ? freshnessHeaders(freshness) : {}) },
     );
   },
 );

@@ -1,6 +1,6 @@
 import { httpHandler } from '../../lib/presentation/http/handler';
 import { jsonResponse } from '../../lib/presentation/http/json';
-import { loadSystemStatus } from '../../lib/queries/system-status';
+import { loadSystemStatus, pipelineBacklog } from '../../lib/queries/system-status';
 
 /**
  * GET /api/reports/status → relay checkpoint vs event-store head, consumer lag per partition of the projector's
@@ -8,10 +8,12 @@ import { loadSystemStatus } from '../../lib/queries/system-status';
  * away is reported in the body, it is what this page is for).
  */
 export const handler = httpHandler({ access: 'admins' }, async () => {
-  const { relay, projector, kafka, topic, consumerGroup, deadLetterTopic } = await loadSystemStatus();
+  const { relay, projector, kafka, topic, consumerGroup, deadLetterTopic, generatedAt } = await loadSystemStatus();
   return jsonResponse(200, {
+    backlog: pipelineBacklog(relay, projector, generatedAt),
     relay: {
       ...relay,
+      oldestPendingAt: relay.oldestPendingAt?.toISOString() ?? null,
       lastRelayAt: relay.lastRelayAt?.toISOString() ?? null,
       upToDate: relay.pendingEvents === 0,
     },
@@ -31,6 +33,7 @@ export const handler = httpHandler({ access: 'admins' }, async () => {
       accountsTracked: projector.accountsTracked,
       parkedEvents: projector.parkedEvents,
       oldestParkedAt: projector.oldestParkedAt?.toISOString() ?? null,
+      oldestUnappliedAt: projector.oldestUnappliedAt?.toISOString() ?? null,
       lastRebuild: projector.lastRebuild
         ? { ...projector.lastRebuild, rebuiltAt: projector.lastRebuild.rebuiltAt.toISOString() }
         : null,

@@ -2,10 +2,13 @@ import { deposit, transfer, withdraw } from '../../lib/commands/accounts/service
 import { depositBodySchema, transferBodySchema, withdrawBodySchema } from '../../lib/presentation/api/account-schemas';
 import { requestFingerprint } from '../../lib/presentation/http/idempotency';
 import { nudgeRelay } from '../../lib/outbox/relay/nudge';
+import { getPool } from '../../lib/platform/db/pool';
+import { accountIdByNumber } from '../../lib/queries/accounts-search';
 import { loadAccount, parseAccountId, renderAccountPage } from '../../lib/presentation/web/account-loader';
 import { commandFormErrors } from '../../lib/presentation/web/command-errors';
 import { checkForm, pickValues, type FieldErrors } from '../../lib/presentation/web/forms';
 import { signedInPage } from '../../lib/presentation/web/auth';
+import { flashCookie, type Flash } from '../../lib/presentation/web/flash';
 import { htmlResponse, parseForm, redirect } from '../../lib/presentation/web/http';
 import { ACTION_FIELDS, type AccountAction } from '../../lib/presentation/web/pages/account';
 import {
@@ -23,8 +26,8 @@ const FIELD_BY_PROBLEM: Readonly<Record<string, string>> = {
   'insufficient-funds': 'amount',
   'balance-limit': 'amount',
   'invalid-amount': 'amount',
-  'self-transfer': 'toAccountId',
-  'account-not-found': 'toAccountId',
+  'self-transfer': 'toAccountNumber',
+  'account-not-found': 'toAccountNumber',
 };
 
 function isAction(value: string | undefined): value is AccountAction {
@@ -33,7 +36,7 @@ function isAction(value: string | undefined): value is AccountAction {
 
 /**
  * POST /accounts/{id}/{action} (deposit | withdraw | transfer), post/redirect/get: success → 303 to the account
- * page; refused → the page again with the API's messages next to the fields (400 / 404 / 409 / 422).
+ * page (its notice in a one-time cookie); refused → the page again with the API's messages next to the fields (400 / 404 / 409 / 422).
  */
 export const handler = signedInPage(async (event, correlationId, caller) => {
   const action = event.pathParameters?.action;
@@ -70,17 +73,46 @@ export const handler = signedInPage(async (event, correlationId, caller) => {
     ...(key ? { idempotency: { key, fingerprint: requestFingerprint('POST', path, body) } } : {}),
   });
   const options = { fields, amountFields: ['amount'] } as const;
+  let flash: Flash;
   try {
     let replayed: boolean;
     if (action === 'transfer') {
-      const checked = checkForm(transferBodySchema, values, options);
-      if (!checked.ok) return await rerender(400, checked.errors);
-      ({ replayed } = await transfer(accountId, checked.value, context(checked.value)));
+      // The target is typed as an account number; the command takes its id.
+      const number = values.toAccountNumber?.trim() ?? '';
+      const toAccountId = number ? await accountIdByNumber(getPool(), number) : undefined;
+      if (number && !toAccountId) {
+        return await rerender(404, { toAccountNumber: [`There is no account with number ${number}`] });
+      }
+      const checked = checkForm(
+        transferBodySchema,
+        { ...values, toAccountId: toAccountId ?? '' },
+        { fields: ['toAccountId', 'amount', 'description'], amountFields: ['amount'] },
+      );
+      if (!checked.ok) {
+        const { toAccountId: missing, ...errors } = checked.errors;
+        return await rerender(400, missing ? { toAccountNumber: ['To account is required'], ...errors } : errors);
+      }
+      const outcome = await transfer(accountId, checked.value, context(checked.value));
+      replayed = outcome.replayed;
+      const [after, target] = await Promise.all([
+        loadAccount(accountId, caller),
+        loadAccount(checked.value.toAccountId, caller),
+      ]);
+      flash = {
+        accountId,
+        action,
+        amount: checked.value.amount,
+        balance: outcome.result.fromAccountNewBalance,
+        version: after?.version ?? account.version + 1,
+        ...(target ? { to: target.accountNumber } : {}),
+      };
     } else {
       const checked = checkForm(action === 'deposit' ? depositBodySchema : withdrawBodySchema, values, options);
       if (!checked.ok) return await rerender(400, checked.errors);
       const command = action === 'deposit' ? deposit : withdraw;
-      ({ replayed } = await command(accountId, checked.value, context(checked.value)));
+      const outcome = await command(accountId, checked.value, context(checked.value));
+      replayed = outcome.replayed;
+      flash = { accountId, action, amount: checked.value.amount, ...outcome.result };
     }
     if (!replayed) await nudgeRelay();
   } catch (error) {
@@ -88,5 +120,6 @@ export const handler = signedInPage(async (event, correlationId, caller) => {
     if (!refused) throw error;
     return rerender(refused.status, refused.errors);
   }
-  return redirect(`${pageHref}?done=${action}`);
+  // The notice travels in a one-time cookie: a reload of the page does not show it again.
+  return redirect(pageHref, [flashCookie(event, flash)]);
 });

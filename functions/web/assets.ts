@@ -1,8 +1,10 @@
+import { FRESHNESS_SCRIPT } from '../../lib/presentation/web/freshness';
 import { STYLESHEET } from '../../lib/presentation/web/styles';
 import { textAsset, withRequestLog } from '../../lib/presentation/web/http';
 
 const ASSETS: Readonly<Record<string, { body: string; type: string }>> = {
   'styles.css': { body: STYLESHEET, type: 'text/css; charset=utf-8' },
+  'freshness.js': { body: FRESHNESS_SCRIPT, type: 'text/javascript; charset=utf-8' },
 };
 
 /** GET /assets/{file+} → the site's static assets (bundled into the function, no file system reads). */

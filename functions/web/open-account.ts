@@ -5,6 +5,7 @@ import { nudgeRelay } from '../../lib/outbox/relay/nudge';
 import { commandFormErrors } from '../../lib/presentation/web/command-errors';
 import { checkForm, pickValues, type FieldErrors, type FormValues } from '../../lib/presentation/web/forms';
 import { signedInPage } from '../../lib/presentation/web/auth';
+import { flashCookie } from '../../lib/presentation/web/flash';
 import { htmlResponse, parseForm, redirect, type WebEvent } from '../../lib/presentation/web/http';
 import { OPEN_ACCOUNT_FIELDS, openAccountPage } from '../../lib/presentation/web/pages/open-account';
 import {
@@ -63,7 +64,14 @@ export const handler = signedInPage(async (event, correlationId, caller) => {
       ...(key ? { idempotency: { key, fingerprint: requestFingerprint('POST', PAGE, checked.value) } } : {}),
     });
     if (!outcome.replayed) await nudgeRelay();
-    return redirect(`/accounts/${outcome.result.accountId}?done=opened`);
+    const flash = {
+      accountId: outcome.result.accountId,
+      action: 'opened',
+      amount: checked.value.initialBalance,
+      balance: checked.value.initialBalance,
+      version: 1,
+    } as const;
+    return redirect(`/accounts/${outcome.result.accountId}`, [flashCookie(event, flash)]);
   } catch (error) {
     const refused = commandFormErrors(error, FIELD_BY_PROBLEM);
     if (!refused) throw error;

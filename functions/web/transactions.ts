@@ -1,5 +1,6 @@
 import { getPool } from '../../lib/platform/db/pool';
 import { listTransactions } from '../../lib/queries/read-models';
+import { accountFreshness } from '../../lib/queries/freshness';
 import { loadAccount, parseAccountId } from '../../lib/presentation/web/account-loader';
 import { signedInPage } from '../../lib/presentation/web/auth';
 import { htmlResponse } from '../../lib/presentation/web/http';
@@ -13,6 +14,8 @@ export const handler = signedInPage(async (event, _correlationId, caller) => {
   const accountId = parseAccountId(event.pathParameters?.id);
   const account = accountId ? await loadAccount(accountId, caller) : undefined;
   if (!account) return notFound();
+  const freshness = await accountFreshness(getPool(), account.id);
+  if (!freshness) return notFound();
   const beforeText = event.queryStringParameters?.before;
   const beforeVersion = beforeText && /^\d{1,10}$/.test(beforeText) ? Number(beforeText) : undefined;
   const page = await listTransactions(getPool(), account.id, {
@@ -24,6 +27,7 @@ export const handler = signedInPage(async (event, _correlationId, caller) => {
     200,
     transactionsPage({
       account,
+      freshness,
       items: page?.items ?? [],
       pager: {
         previous: beforeVersion ? base : undefined,

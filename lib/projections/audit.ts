@@ -6,6 +6,7 @@ import { toWireAmount } from '../outbox/contracts/money';
 import { getConfig } from '../platform/config/env';
 import { withTransaction } from '../platform/db/pool';
 import { logger } from '../platform/observability/logger';
+import { count, emitMetrics, METRIC } from '../platform/observability/metrics';
 import { applyToBalance, toTransactionRow, type BalanceRow, type TransactionRow } from './apply';
 import { reprojectAccount } from './repair';
 import { balanceFromDb, centsFromNumeric, type BalanceDbRow, type TransactionDbRow } from './store';
@@ -374,29 +375,15 @@ async function repairIfStillDivergent(pool: Pool, t: ReadModelTables, accountId:
   }
 }
 
-/** The finished run as a log line, with the divergent count as a CloudWatch metric (embedded metric format). */
+/** The finished run as a log line, and its divergent and audited counts as metrics. */
 function logFinished(schema: string, run: AuditRun): void {
-  const line = {
-    schema,
-    ...run,
-    _aws: {
-      Timestamp: run.finishedAt.getTime(),
-      CloudWatchMetrics: [
-        {
-          Namespace: 'Ledgerline',
-          Dimensions: [['service']],
-          Metrics: [
-            { Name: 'ReadModelDivergentAccounts', Unit: 'Count' },
-            { Name: 'ReadModelAccountsAudited', Unit: 'Count' },
-          ],
-        },
-      ],
-    },
-    ReadModelDivergentAccounts: run.divergentAccounts,
-    ReadModelAccountsAudited: run.accountsChecked,
-  };
+  const line = { schema, ...run };
   if (run.divergentAccounts > 0) logger.error('Read-model audit finished: divergent accounts found', line);
   else logger.info('Read-model audit finished', line);
+  emitMetrics([
+    count(METRIC.readModelDivergentAccounts, run.divergentAccounts),
+    count(METRIC.readModelAccountsAudited, run.accountsChecked),
+  ]);
 }
 
 /** The last finished audit and the run in progress, for the status page. */

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { decodeIntegrationEvent } from '../outbox/contracts/integration-events';
 import { withTransaction, type Tx } from '../platform/db/pool';
+import { recordDeliveries } from './deliveries';
 import type { BatchItemFailure, DecodedKafkaRecord, KafkaBatchResponse } from '../platform/kafka/lambda-event';
 import { logger } from '../platform/observability/logger';
 import type { DeadLetter, DeadLetterSink } from './dead-letter';
@@ -64,7 +65,10 @@ export async function projectRecords(
   }
 
   const options = deps.schema === undefined ? {} : { schema: deps.schema };
-  const { summary, repaired } = await withTransaction(deps.pool, (tx) => applyVerified(tx, incoming, options));
+  const { summary, repaired } = await withTransaction(deps.pool, async (tx) => {
+    if (deps.schema === undefined) await recordDeliveries(tx, incoming);
+    return applyVerified(tx, incoming, options);
+  });
   const refused: DeadLetter[] = [
     ...summary.rejected.map(({ item, reason }) => ({
       record: recordOf.get(item)!,

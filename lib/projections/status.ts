@@ -20,6 +20,8 @@ export interface ProjectorStatus {
   accountsTracked: number;
   parkedEvents: number;
   oldestParkedAt: Date | null;
+  /** when the oldest account event not yet in the read models was committed (the projection lag's age), or null */
+  oldestUnappliedAt: Date | null;
   lastRebuild: { rebuiltAt: Date; events: number; durationMs: number } | null;
   /** the read-model audit (./audit.ts): the last finished run (divergent accounts found and repaired) */
   audit: AuditStatus;
@@ -32,7 +34,7 @@ export interface ProjectorStatus {
  */
 export async function projectorStatus(db: Pool | PoolClient, schema?: string): Promise<ProjectorStatus> {
   const t = readModelTables(schema);
-  const [progress, store, balances, transactions, parked, rebuild, audit] = await Promise.all([
+  const [progress, store, balances, transactions, parked, rebuild, audit, unapplied] = await Promise.all([
     db.query<{ accounts: string; applied: string; last: Date | null }>(
       `SELECT count(*) FILTER (WHERE last_applied_version > 0)::text AS accounts,
               coalesce(sum(last_applied_version), 0)::text AS applied, max(updated_at) AS last
@@ -51,6 +53,15 @@ export async function projectorStatus(db: Pool | PoolClient, schema?: string): P
          FROM read_model.rebuilds WHERE projection = 'read_model'`,
     ),
     auditStatus(db, t.schema),
+    // Per account behind its stream, the first event not applied; the oldest of those.
+    db.query<{ oldest: Date | null }>(
+      `SELECT min(e.created_at) AS oldest
+         FROM event_store.streams AS s
+         LEFT JOIN ${t.progress} AS p ON p.account_id::text = s.stream_id
+         JOIN event_store.events AS e
+           ON e.stream_id = s.stream_id AND e.stream_version = coalesce(p.last_applied_version, 0) + 1
+        WHERE s.stream_type = 'account' AND s.version > coalesce(p.last_applied_version, 0)`,
+    ),
   ]);
   const applied = Number(progress.rows[0]?.applied ?? 0);
   const inStore = Number(store.rows[0]?.events ?? 0);
@@ -70,6 +81,7 @@ export async function projectorStatus(db: Pool | PoolClient, schema?: string): P
     accountsTracked: Number(progress.rows[0]?.accounts ?? 0),
     parkedEvents: Number(parked.rows[0]?.count ?? 0),
     oldestParkedAt: parked.rows[0]?.oldest ?? null,
+    oldestUnappliedAt: unapplied.rows[0]?.oldest ?? null,
     lastRebuild: rebuildRow
       ? {
           rebuiltAt: rebuildRow.rebuilt_at,

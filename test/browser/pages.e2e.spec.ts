@@ -53,7 +53,7 @@ async function openAccount(fields: { number: string; name: string; owner: string
   await page.getByLabel('Owner name').fill(fields.owner);
   await page.getByLabel('Initial balance').fill(fields.initial);
   await Promise.all([
-    page.waitForURL(/\/accounts\/[0-9a-f-]{36}\?done=opened$/),
+    page.waitForURL(/\/accounts\/[0-9a-f-]{36}$/),
     page.getByRole('button', { name: 'Open account' }).click(),
   ]);
   const id = /\/accounts\/([0-9a-f-]{36})/.exec(page.url())?.[1];
@@ -169,7 +169,9 @@ describe('web pages in a browser', () => {
 
   it('given a hostile owner name when an account is opened through the form then it renders as text', async () => {
     aliceId = await openAccount(alice);
-    await expect(page.locator('.notice.success').textContent()).resolves.toContain('Account opened.');
+    await expect(page.locator('.notice.success').textContent()).resolves.toBe(
+      'Account opened with 1,000.00 — balance 1,000.00, version 1.',
+    );
     await expect(balanceText()).resolves.toBe('1,000.00');
     await expect(page.locator('dl.facts dd').nth(1).textContent()).resolves.toBe(XSS_OWNER);
     await expect(page.locator('script').count()).resolves.toBe(0);
@@ -181,10 +183,18 @@ describe('web pages in a browser', () => {
   it('given the account page when depositing and withdrawing then the balance and history follow (post/redirect/get)', async () => {
     await goto(`/accounts/${aliceId}`);
     await submit('deposit', '250.50');
-    expect(page.url()).toMatch(/\?done=deposit$/);
+    expect(page.url()).toBe(`${stack.baseUrl}/accounts/${aliceId}`);
+    await expect(page.locator('.notice.success').textContent()).resolves.toBe(
+      'Deposited 250.50 — balance 1,250.50, version 2.',
+    );
     await expect(balanceText()).resolves.toBe('1,250.50');
     await submit('withdraw', '100');
-    expect(page.url()).toMatch(/\?done=withdraw$/);
+    await expect(page.locator('.notice.success').textContent()).resolves.toBe(
+      'Withdrew 100.00 — balance 1,150.50, version 3.',
+    );
+    // The notice was for that one page: a reload does not show it again.
+    await page.reload();
+    await expect(page.locator('.notice').count()).resolves.toBe(0);
     await expect(balanceText()).resolves.toBe('1,150.50');
     await expect(page.locator('table tbody tr').count()).resolves.toBe(3);
     await expect(page.locator('table tbody tr').first().locator('.badge').textContent()).resolves.toBe(
@@ -202,13 +212,15 @@ describe('web pages in a browser', () => {
   it('given another account in the report when transferring through the form then both balances move', async () => {
     await reloadUntil(
       `/accounts/${aliceId}`,
-      async () => (await page.locator(`#transfer-toAccountId option[value="${bobId}"]`).count()) === 1,
+      async () => (await page.locator(`#transfer-targets option[value="${bob.number}"]`).count()) === 1,
       'the second account to appear in the transfer choices',
     );
     await submit('transfer', '150.25', async () => {
-      await page.locator('#transfer-toAccountId').selectOption(bobId);
+      await page.locator('#transfer-toAccountNumber').fill(bob.number.toLowerCase());
     });
-    expect(page.url()).toMatch(/\?done=transfer$/);
+    await expect(page.locator('.notice.success').textContent()).resolves.toBe(
+      `Transferred 150.25 to ${bob.number} — balance 1,000.25, version 4.`,
+    );
     await expect(balanceText()).resolves.toBe('1,000.25');
     await expect(page.locator('table tbody tr').first().locator('.badge').textContent()).resolves.toBe('Transfer out');
     await shot('04-account');
@@ -241,7 +253,7 @@ describe('web pages in a browser', () => {
     const closing = await page.locator('table tbody tr td:nth-child(5)').allTextContents();
     expect(closing).toEqual(['1,000.25', '1,150.50', '1,250.50', '1,000.00']);
     await expect(page.locator('table tbody tr td time').first().textContent()).resolves.toMatch(
-      /^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/,
+      /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/,
     );
     await shot('06-transactions');
   });
@@ -307,6 +319,7 @@ describe('web pages in a browser', () => {
       '/api/accounts/{id}/transfer',
       '/api/accounts/{id}/withdraw',
       '/api/reports/balances',
+      '/api/reports/freshness',
       '/api/reports/status',
       '/api/reports/transactions/{accountId}',
       '/health',

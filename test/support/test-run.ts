@@ -34,6 +34,8 @@ export async function prepareTestRun(services: ProvisionedServices, prefix: stri
     PROJECTOR_CONSUMER_GROUP: `ledgerline-projector-${runId}`,
   });
   process.env.LOG_LEVEL ??= 'ERROR';
+  // No EMF lines in the test output; the metrics' unit tests turn them on where they capture them.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
   // Imported after the env is set: lib reads its configuration once.
   const { createDirectPool } = await import('../../lib/platform/db/pool');

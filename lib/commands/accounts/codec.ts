@@ -1,12 +1,14 @@
 import { EVENT_SCHEMA_VERSION, decodeAccountEvent, type AccountEvent } from '../banking/events';
 import type { NewEvent, StoredEvent } from '../../event-store/types';
 import { actorOf, type Actor } from '../../platform/auth/verify-token';
+import { currentTraceparent } from '../../platform/observability/trace';
 import type { CommandContext } from './types';
 
 export const ACCOUNT_STREAM_TYPE = 'account';
 
 /** Domain event → event-store event, with the metadata every stored event carries. */
 export function toNewEvent(event: AccountEvent, ctx: CommandContext): NewEvent {
+  const traceparent = ctx.traceparent ?? currentTraceparent();
   return {
     type: event.type,
     data: { ...event.data },
@@ -16,6 +18,7 @@ export function toNewEvent(event: AccountEvent, ctx: CommandContext): NewEvent {
       ...(ctx.causationId === undefined ? {} : { causationId: ctx.causationId }),
       ...(ctx.idempotency === undefined ? {} : { idempotencyKey: ctx.idempotency.key }),
       ...(ctx.caller === undefined ? {} : { actor: actorOf(ctx.caller) }),
+      ...(traceparent === undefined ? {} : { traceparent }),
     },
   };
 }

@@ -6,6 +6,7 @@ import { ConcurrencyConflictError } from '../../event-store/errors';
 import { lockStreams } from '../../event-store/locks';
 import { logger } from '../../platform/observability/logger';
 import { IdempotencyRaceError, findStoredResult, storeResult, type IdempotencyRecord } from './idempotency';
+import { failureOutcome, recordCommand } from './metrics';
 import type { CommandContext, Outcome } from './types';
 
 export interface CommandRunnerOptions {
@@ -45,9 +46,25 @@ function isRetryable(error: unknown): boolean {
  * Runs a command in a transaction: replays a stored outcome for a known Idempotency-Key, otherwise executes it and
  * stores its outcome with its events. Conflicts retry the whole transaction after a small random delay; retries
  * first take advisory locks on the command's streams (no transaction id needed), so a hot account's writers queue
- * instead of conflicting again. Failed commands store nothing.
+ * instead of conflicting again. Failed commands store nothing. Every run is counted by outcome (./metrics.ts).
  */
 export async function runCommand<T>(options: CommandRunnerOptions, command: Command<T>): Promise<Outcome<T>> {
+  let retries = 0;
+  try {
+    const outcome = await runAttempts(options, command, () => (retries += 1));
+    recordCommand(command.name, outcome.replayed ? 'replayed' : retries > 0 ? 'conflict_retried' : 'ok', retries);
+    return outcome;
+  } catch (error) {
+    recordCommand(command.name, failureOutcome(error), retries);
+    throw error;
+  }
+}
+
+async function runAttempts<T>(
+  options: CommandRunnerOptions,
+  command: Command<T>,
+  onRetry: () => void,
+): Promise<Outcome<T>> {
   const record: IdempotencyRecord | undefined = command.ctx.idempotency && {
     // Keys belong to their caller: another user's identical key is a different key.
     owner: command.ctx.caller?.sub,
@@ -68,6 +85,7 @@ export async function runCommand<T>(options: CommandRunnerOptions, command: Comm
         throw error;
       }
       logger.debug('Retrying command after a conflict', { command: command.name, attempt: attempt + 1 });
+      onRetry();
       await delay(Math.random() * Math.min(32, 2 ** (attempt + 1)));
     }
   }

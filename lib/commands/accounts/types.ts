@@ -8,6 +8,8 @@ export const MAX_HISTORY_LIMIT = 1_000;
 export interface CommandContext {
   correlationId: string;
   causationId?: string;
+  /** W3C traceparent stored with the events (default: the span being run, lib/platform/observability/trace.ts) */
+  traceparent?: string;
   /** `fingerprint` identifies the request (e.g. a hash of method, path and body). */
   idempotency?: { key: string; fingerprint: string };
   /**

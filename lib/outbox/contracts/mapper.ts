@@ -7,6 +7,12 @@ import {
   type IntegrationEventWire,
 } from './integration-events';
 import { toWireAmount } from './money';
+import { formatTraceparent, parseTraceparent } from '../../platform/observability/trace';
+
+function formatTraceparentIfValid(value: string): string | undefined {
+  const trace = parseTraceparent(value);
+  return trace && formatTraceparent(trace);
+}
 
 /** The parts of a stored event the mapper needs (structurally the event store's stored event). */
 export interface SourceEvent {
@@ -50,6 +56,13 @@ export function schemaVersionOf(metadata: unknown): unknown {
   return typeof metadata === 'object' && metadata !== null
     ? (metadata as Record<string, unknown>).schemaVersion
     : undefined;
+}
+
+/** The W3C traceparent the event was written under (the relay puts it on the Kafka record), if valid. */
+export function traceparentOf(metadata: unknown): string | undefined {
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  const value = (metadata as Record<string, unknown>).traceparent;
+  return typeof value === 'string' ? formatTraceparentIfValid(value) : undefined;
 }
 
 /**

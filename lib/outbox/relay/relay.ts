@@ -5,6 +5,7 @@ import {
   integrationEventSchema,
   mapToIntegrationEvent,
   MappingError,
+  traceparentOf,
   type AccountFacts,
   type IntegrationEventWire,
 } from '../contracts';
@@ -12,6 +13,7 @@ import { withTransaction } from '../../platform/db/pool';
 import { readAll, readStream, type Checkpoint, type StoredEvent } from '../../event-store';
 import { DLQ_HEADER, eventHeaders, HEADER, JSON_CONTENT_TYPE } from '../../platform/kafka/headers';
 import { logger } from '../../platform/observability/logger';
+import { count, emitMetrics, METRIC } from '../../platform/observability/metrics';
 import type { ProducerHandle } from './producer-handle';
 
 /** Stream type of the accounts' streams; other stream types in the store are not banking events and not relayed. */
@@ -102,6 +104,12 @@ export class Relay {
 
   /** Passes until nothing is left, another relay holds the lease, or the deadline / pass budget is reached. */
   async drain(limits: { deadline?: number; maxPasses?: number } = {}): Promise<DrainResult> {
+    const result = await this.drainPasses(limits);
+    emitMetrics([count(METRIC.relayEventsPublished, result.events)]);
+    return result;
+  }
+
+  private async drainPasses(limits: { deadline?: number; maxPasses?: number }): Promise<DrainResult> {
     const result: DrainResult = { passes: 0, events: 0, stoppedBecause: 'idle' };
     for (;;) {
       if (limits.maxPasses !== undefined && result.passes >= limits.maxPasses) {
@@ -399,6 +407,7 @@ export function toMessage(source: StoredEvent, event: IntegrationEventWire): Mes
       schemaVersion: event.schemaVersion,
       correlationId,
       causationId,
+      traceparent: traceparentOf(source.metadata),
     }),
   };
 }

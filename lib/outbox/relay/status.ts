@@ -8,6 +8,8 @@ export interface RelayStatus {
   head: { transactionId: string; globalPosition: string } | null;
   /** events committed after the checkpoint (not yet on Kafka) */
   pendingEvents: number;
+  /** when the oldest of them was committed (the relay backlog's age), null when none */
+  oldestPendingAt: Date | null;
   eventsRelayed: number;
   lastRelayAt: Date | null;
 }
@@ -32,8 +34,8 @@ export async function relayStatus(db: Pool | PoolClient, name: string): Promise<
     `SELECT e.transaction_id::text AS transaction_id, e.global_position::text AS global_position
        FROM event_store.events AS e ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1`,
   );
-  const pending = await db.query<{ count: string }>(
-    `SELECT count(*)::text AS count FROM event_store.events
+  const pending = await db.query<{ count: string; oldest: Date | null }>(
+    `SELECT count(*)::text AS count, min(created_at) AS oldest FROM event_store.events
       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)`,
     [row?.transaction_id ?? '0', row?.global_position ?? '0'],
   );
@@ -43,6 +45,7 @@ export async function relayStatus(db: Pool | PoolClient, name: string): Promise<
     checkpoint: row ? { transactionId: row.transaction_id, globalPosition: row.global_position } : null,
     head: headRow ? { transactionId: headRow.transaction_id, globalPosition: headRow.global_position } : null,
     pendingEvents: Number(pending.rows[0]?.count ?? 0),
+    oldestPendingAt: pending.rows[0]?.oldest ?? null,
     eventsRelayed: Number(row?.events_relayed ?? 0),
     lastRelayAt: row?.updated_at ?? null,
   };

@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { logger } from '../observability/logger';
+import { traceAwsClient } from '../observability/tracer';
 import { getConfig } from './env';
 
 /**
@@ -32,7 +33,8 @@ let client: SecretsManagerClient | undefined;
 const cached = new Map<string, Promise<DatabaseCredentials>>();
 
 function secretsManager(): SecretsManagerClient {
-  client ??= new SecretsManagerClient({ maxAttempts: 3 });
+  // Its calls are X-Ray subsegments on AWS.
+  client ??= traceAwsClient(new SecretsManagerClient({ maxAttempts: 3 }));
   return client;
 }
 

@@ -1,6 +1,7 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import { getConfig, type Config } from '../config/env';
 import { logger } from '../observability/logger';
+import { inSubsegment } from '../observability/tracer';
 import { getDatabaseCredentials, invalidateDatabaseCredentials } from '../config/secrets';
 
 /*
@@ -94,7 +95,7 @@ class DatabasePool extends Pool {
     const query = (): unknown => (super.query as (...a: unknown[]) => unknown).apply(this, args);
     const submittable = typeof (args[0] as { submit?: unknown } | undefined)?.submit === 'function';
     if (submittable || typeof args.at(-1) === 'function') return query();
-    return this.withFreshCredentials(query as () => Promise<unknown>);
+    return inSubsegment('postgres query', () => this.withFreshCredentials(query as () => Promise<unknown>));
   }
 
   private async withFreshCredentials<T>(attempt: () => Promise<T>): Promise<T> {
@@ -234,13 +235,17 @@ export interface TransactionOptions {
  * Runs `work` inside one transaction, under a statement timeout set for this transaction only (SET LOCAL: nothing
  * stays behind on a pooled server session). A serialization or deadlock failure is not retried here: callers that
  * can decide again (command handlers) own their retry loop. A failed login (rotated secret) is retried once by the
- * pool's connect().
+ * pool's connect(). On AWS the transaction is an X-Ray subsegment (a standalone pool.query is one too).
  */
-export async function withTransaction<T>(
+export function withTransaction<T>(
   db: Pool,
   work: (tx: Tx) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
+  return inSubsegment('postgres transaction', () => runTransaction(db, work, options));
+}
+
+async function runTransaction<T>(db: Pool, work: (tx: Tx) => Promise<T>, options: TransactionOptions): Promise<T> {
   const timeout =
     options.statementTimeoutMs ??
     (db instanceof DatabasePool ? db.statementTimeoutMs : getConfig().DB_STATEMENT_TIMEOUT_MS);

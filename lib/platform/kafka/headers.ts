@@ -11,6 +11,8 @@ export const HEADER = {
   correlationId: 'correlation-id',
   causationId: 'causation-id',
   contentType: 'content-type',
+  /** W3C trace context of the request that wrote the event (lib/platform/observability/trace.ts) */
+  traceparent: 'traceparent',
 } as const;
 
 export const JSON_CONTENT_TYPE = 'application/json';
@@ -32,6 +34,7 @@ export interface EventHeaderValues {
   schemaVersion: number;
   correlationId?: string | undefined;
   causationId?: string | undefined;
+  traceparent?: string | undefined;
 }
 
 export function eventHeaders(values: EventHeaderValues): IHeaders {
@@ -43,6 +46,7 @@ export function eventHeaders(values: EventHeaderValues): IHeaders {
   };
   if (values.correlationId) headers[HEADER.correlationId] = values.correlationId;
   if (values.causationId) headers[HEADER.causationId] = values.causationId;
+  if (values.traceparent) headers[HEADER.traceparent] = values.traceparent;
   return headers;
 }
 

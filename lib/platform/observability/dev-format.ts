@@ -36,6 +36,7 @@ const STANDARD_KEYS = new Set([
   'xray_trace_id',
   'sampling_rate',
   'correlationId',
+  'trace_id',
 ]);
 const REQUEST_KEYS = new Set(['method', 'path', 'status', 'durationMs', 'routeKey']);
 const MAX_VALUE_CHARS = 200;
@@ -47,7 +48,8 @@ export function formatDevLine(attributes: Readonly<Record<string, unknown>>, opt
   const paint: Paint = options.color ? (style, text) => `\u001b[${ANSI[style]}m${text}\u001b[0m` : (_, text) => text;
   const time = paint('dim', clockTime(attributes.timestamp));
   const correlation =
-    typeof attributes.correlationId === 'string' ? `  ${paint('dim', `c=${attributes.correlationId}`)}` : '';
+    (typeof attributes.correlationId === 'string' ? `  ${paint('dim', `c=${attributes.correlationId}`)}` : '') +
+    (typeof attributes.trace_id === 'string' ? `  ${paint('dim', `t=${attributes.trace_id}`)}` : '');
 
   if (isRequestLine(attributes)) {
     const { method, path, status, durationMs } = attributes;

@@ -2,12 +2,15 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { LogFormatter, Logger, LogItem, LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import type { ConstructorOptions, LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import { formatDevLine } from './dev-format';
+import { activeTrace, withTrace, type TraceContext } from './trace';
 
 export { REQUEST_LOG_MESSAGE } from './dev-format';
 
 /** What every log line written while handling one request carries. */
 export interface LogContext {
   correlationId: string;
+  /** the span the request is (./trace.ts): its trace id is on every log line, its traceparent on stored events */
+  trace?: TraceContext;
 }
 
 // Per request, not per container: on Lambda a container runs one invocation at a time, but serverless-offline's
@@ -17,10 +20,14 @@ const requestLogContext = new AsyncLocalStorage<LogContext>();
 
 /** Runs `work` with every log line it writes (awaited or not) carrying `context`. */
 export function withLogContext<T>(context: LogContext, work: () => T): T {
-  return requestLogContext.run(context, work);
+  const { trace } = context;
+  return requestLogContext.run(context, trace ? () => withTrace(trace, work) : work);
 }
 
-/** Powertools' standard JSON fields, plus the correlation id of the request being handled, if any. */
+/**
+ * Powertools' standard JSON fields, plus the correlation id of the request being handled and the W3C trace id of the
+ * span being run (./trace.ts), if any.
+ */
 class RequestLogFormatter extends LogFormatter {
   formatAttributes(attributes: UnformattedAttributes, additionalLogAttributes: LogAttributes): LogItem {
     const lambda = attributes.lambdaContext;
@@ -35,6 +42,7 @@ class RequestLogFormatter extends LogFormatter {
         function_request_id: lambda?.awsRequestId,
         xray_trace_id: attributes.xRayTraceId,
         correlationId: requestLogContext.getStore()?.correlationId,
+        trace_id: activeTrace()?.traceId,
       },
     }).addAttributes(additionalLogAttributes);
   }

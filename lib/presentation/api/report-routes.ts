@@ -1,6 +1,12 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { listBalancesQuerySchema, listTransactionsQuerySchema, transactionsPathSchema } from './report-schemas';
+import { freshnessHeaderDocs, freshnessSchema } from './freshness';
+import {
+  freshnessQuerySchema,
+  listBalancesQuerySchema,
+  listTransactionsQuerySchema,
+  transactionsPathSchema,
+} from './report-schemas';
 import { balanceSchema, moneySchema } from './response-schemas';
 import { errorResponses, jsonOk } from './responses';
 
@@ -11,6 +17,7 @@ const nullableInstant = instant.nullable();
 const nextPageHeaders = {
   'X-Next-Cursor': { description: 'Cursor of the next page (absent on the last page)', schema: { type: 'string' } },
   Link: { description: 'RFC 8288 link to the next page: <...>; rel="next"', schema: { type: 'string' } },
+  ...freshnessHeaderDocs,
 };
 
 export const balanceRowSchema = z.object({
@@ -76,12 +83,27 @@ const auditSchema = z
       "The read-model audit, run by the scheduled sweep: every account's balance, last applied version and event id and transactions compared with the event store",
   });
 
+const secondsAge = z.number().min(0);
+
 export const statusSchema = z.object({
+  backlog: z
+    .object({
+      relayBacklogEvents: z.int().min(0).meta({ description: 'Events committed, not yet on Kafka' }),
+      relayBacklogAgeSeconds: secondsAge.meta({ description: 'Age of the oldest of them (0: none)' }),
+      projectionLagEvents: z.int().min(0).meta({ description: 'Account events not yet in the read models' }),
+      projectionLagAgeSeconds: secondsAge.meta({ description: 'Age of the oldest of them (0: none)' }),
+      parkedEvents: z.int().min(0),
+    })
+    .meta({
+      description:
+        'The numbers the scheduled sweep writes as CloudWatch metrics (RelayBacklogEvents, RelayBacklogAge, ProjectionLagEvents, ProjectionLagAge, ParkedEvents; docs/operations.md)',
+    }),
   relay: z.object({
     name: z.string(),
     checkpoint: position,
     head: position,
     pendingEvents: z.int().min(0),
+    oldestPendingAt: nullableInstant,
     eventsRelayed: z.int().min(0),
     lastRelayAt: nullableInstant,
     upToDate: z.boolean(),
@@ -99,6 +121,7 @@ export const statusSchema = z.object({
     accountsTracked: z.int().min(0),
     parkedEvents: z.int().min(0),
     oldestParkedAt: nullableInstant,
+    oldestUnappliedAt: nullableInstant,
     lastRebuild: z.object({ rebuiltAt: instant, events: z.int().min(0), durationMs: z.number().min(0) }).nullable(),
     audit: auditSchema,
   }),
@@ -134,6 +157,20 @@ export function reportRoutes(): RouteConfig[] {
       request: { params: transactionsPathSchema, query: listTransactionsQuerySchema },
       responses: {
         200: jsonOk('A page of transactions', z.array(transactionRowSchema), nextPageHeaders),
+        ...errorResponses([400, 404, 500]),
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/reports/freshness',
+      operationId: 'reportFreshness',
+      tags: ['Reports'],
+      summary: 'How far the read models trail the event store (every account, or one)',
+      description:
+        'eventsBehind counts account events stored but not yet applied to the read models; the report pages poll this.',
+      request: { query: freshnessQuerySchema },
+      responses: {
+        200: jsonOk('Freshness of the read models', freshnessSchema, freshnessHeaderDocs),
         ...errorResponses([400, 404, 500]),
       },
     },

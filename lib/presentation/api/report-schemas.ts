@@ -80,3 +80,11 @@ export function reportAccountNotFound(pathParameters: Record<string, string | un
     detail: `Account ${pathParameters.accountId ?? ''} is not in the read model (unknown, or not projected yet).`,
   });
 }
+
+export const freshnessQuerySchema = z.object({
+  accountId: z
+    .guid()
+    .transform((id) => id.toLowerCase())
+    .optional()
+    .meta({ description: 'Only this account (default: every account)' }),
+});

@@ -7,7 +7,8 @@ import {
 } from '../../platform/auth/verify-token';
 import { logger } from '../../platform/observability/logger';
 import { HttpProblem } from './problem';
-import { getHeader, getRequestState, type HttpEvent, type HttpMiddleware } from './request';
+import { isSecureRequest, readCookies } from '../web/http';
+import { getHeader, getRequestState, requestMethod, type HttpEvent, type HttpMiddleware } from './request';
 
 /** Who may call a route: anyone, any signed-in user, or admins only. */
 export type Access = 'public' | 'signed-in' | 'admins';
@@ -70,11 +71,27 @@ export function requireAccess(caller: Caller, access: Access): void {
   if (access === 'admins' && caller.role !== 'admin') throw forbidden('Only admins may use this resource.');
 }
 
-/** Verifies the bearer token and keeps the caller in the request state; `admins` routes refuse others with 403. */
+/** The pages' session cookie (lib/presentation/web/auth.ts sets it): `__Host-` prefixed over HTTPS. */
+export function tokenCookieName(secure: boolean): string {
+  return secure ? `__Host-${TOKEN_COOKIE}` : TOKEN_COOKIE;
+}
+
+const TOKEN_COOKIE = 'ledgerline_token';
+
+/**
+ * Verifies the bearer token and keeps the caller in the request state; `admins` routes refuse others with 403.
+ * A GET without an Authorization header may use the pages' session cookie instead (the report pages' own scripts
+ * poll the API that way); commands never do: the API has no CSRF token, so a POST needs the header.
+ */
 export function authenticate(access: Exclude<Access, 'public'>): HttpMiddleware {
   return {
     before: async ({ event }) => {
-      const caller = await verifyCaller(bearerToken(event));
+      const header = bearerToken(event);
+      const token =
+        header === undefined && requestMethod(event) === 'GET'
+          ? readCookies(event).get(tokenCookieName(isSecureRequest(event)))
+          : header;
+      const caller = await verifyCaller(token);
       requireAccess(caller, access);
       const state = getRequestState(event);
       if (state) state.caller = caller;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { logger, withLogContext } from '../../platform/observability/logger';
+import { continueOrStartTrace, TRACEPARENT_HEADER } from '../../platform/observability/trace';
 import {
   getHeader,
   getRequestState,
@@ -24,7 +25,8 @@ export function correlationIdFrom(event: Pick<HttpEvent, 'headers'>): string {
 
 /**
  * Outermost wrapper of every HTTP function: takes or makes the correlation id and runs the request in a log context
- * carrying it, so that every log line of the request, awaited or not, names it.
+ * carrying it, so that every log line of the request, awaited or not, names it. The request is a span of the trace
+ * its `traceparent` header names (a new trace without one): its events store it, the relay sends it on.
  */
 export function withCorrelation(
   handler: (event: HttpEvent, context: Context) => Promise<HttpResult>,
@@ -32,7 +34,8 @@ export function withCorrelation(
   return (event, context) => {
     const correlationId = correlationIdFrom(event);
     setRequestState(event, { correlationId, startedAt: Date.now() });
-    return withLogContext({ correlationId }, () => handler(event, context));
+    const trace = continueOrStartTrace(getHeader(event, TRACEPARENT_HEADER));
+    return withLogContext({ correlationId, trace }, () => handler(event, context));
   };
 }
 

@@ -3,8 +3,9 @@
  * sign-in sets (HttpOnly, SameSite=Lax, Secure unless plain-http localhost), or from an `Authorization: Bearer`
  * header, so tools and tests can fetch pages as the API is called. Without a valid one a browser is sent to /signin.
  */
-import type { Caller } from '../../platform/auth/verify-token';
-import { bearerToken, verifyCaller } from '../http/authenticate';
+import { isStaff, type Caller } from '../../platform/auth/verify-token';
+import type { Visibility } from '../../queries/visibility';
+import { bearerToken, tokenCookieName, verifyCaller } from '../http/authenticate';
 import { HttpProblem } from '../http/problem';
 import { html } from './html';
 import {
@@ -18,12 +19,7 @@ import {
 } from './http';
 import { errorPage, layout } from './layout';
 
-export const TOKEN_COOKIE = 'ledgerline_token';
-const SECURE_TOKEN_COOKIE = `__Host-${TOKEN_COOKIE}`;
-
-export function tokenCookieName(secure: boolean): string {
-  return secure ? SECURE_TOKEN_COOKIE : TOKEN_COOKIE;
-}
+export { tokenCookieName };
 
 /** The Set-Cookie of a signed-in session: the access token itself, for as long as it is valid. */
 export function sessionCookie(event: WebEvent, accessToken: string, maxAgeSeconds: number): string {
@@ -107,4 +103,9 @@ function forbiddenPage(): WebResult {
         </div>`,
     }),
   );
+}
+
+/** What a page's queries may show the caller: a customer's own accounts, every account for staff. */
+export function visibilityOf(caller: Caller): Visibility {
+  return isStaff(caller) ? {} : { ownerId: caller.sub };
 }

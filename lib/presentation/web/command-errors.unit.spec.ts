@@ -1,6 +1,5 @@
 import { ConcurrencyConflictError, DomainError, IdempotencyKeyReusedError } from '../../commands/accounts/errors';
 import { commandFormErrors } from './command-errors';
-import { decodeBalancesCursor, encodeBalancesCursor } from './cursor';
 
 const FIELDS = { 'insufficient-funds': 'amount', 'self-transfer': 'toAccountId' };
 
@@ -30,18 +29,4 @@ describe('commandFormErrors', () => {
   it('given an unexpected error when mapped then it is not a form error (the page answers 500)', () => {
     expect(commandFormErrors(new Error('boom'), FIELDS)).toBeNull();
   });
-});
-
-describe('balances page cursor', () => {
-  it('given a cursor when encoded and decoded then it round-trips', () => {
-    const cursor = { accountName: 'Zoë <b> "x"', accountId: '6f1c1d2e-3b4a-4c5d-8e9f-0a1b2c3d4e5f' };
-    expect(decodeBalancesCursor(encodeBalancesCursor(cursor))).toEqual(cursor);
-  });
-
-  it.each(['', 'not-base64!', Buffer.from('{"a":1}').toString('base64url'), 'x'.repeat(500)])(
-    'given the tampered cursor %p when decoded then it means the first page',
-    (text) => {
-      expect(decodeBalancesCursor(text)).toBeUndefined();
-    },
-  );
 });

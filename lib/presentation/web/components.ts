@@ -16,11 +16,16 @@ export function eventBadge(type: string, data: Record<string, unknown> = {}): Sa
   return html`<span class="badge ${badge.css}" title="${type}">${label}</span>`;
 }
 
-/** A money cell: right-aligned, tabular; signed amounts coloured (and announced by their sign, not by colour only). */
-export function moneyCell(cents: number, options: { signed?: boolean } = {}): SafeHtml {
-  if (!options.signed) return html`<td class="num">${formatMoney(cents)}</td>`;
-  const css = cents > 0 ? 'credit' : cents < 0 ? 'debit' : '';
-  return html`<td class="num ${css}">${formatSignedMoney(cents)}</td>`;
+/**
+ * A money cell: right-aligned, tabular; signed amounts coloured (and announced by their sign, not by colour only).
+ * `css` adds classes (`amount`: the cell a stacked phone row keeps on its first line), `label` names the cell in a
+ * stacked row.
+ */
+export function moneyCell(cents: number, options: { signed?: boolean; css?: string; label?: string } = {}): SafeHtml {
+  const label = options.label ? html` data-label="${options.label}"` : '';
+  const sign = options.signed ? (cents > 0 ? 'credit' : cents < 0 ? 'debit' : '') : '';
+  const css = ['num', options.css, sign].filter(Boolean).join(' ');
+  return html`<td class="${css}" ${label}>${options.signed ? formatSignedMoney(cents) : formatMoney(cents)}</td>`;
 }
 
 export function pager(page: Pager, label: string): SafeHtml | string {

@@ -20,12 +20,12 @@ function toDate(value: Date | string): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-/** One date format everywhere: '2026-11-27 09:12 UTC'. Invalid input → '—'. */
+/** One date format everywhere, to the second: '2026-11-27 09:12:34 UTC'. Invalid input → '—'. */
 export function formatDateTime(value: Date | string): string {
   const date = toDate(value);
   if (!date) return '—';
   const iso = date.toISOString(); // 2026-11-27T09:12:34.567Z
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 }
 
 /** A <time> element: the readable form, with the full ISO instant as machine-readable value and tooltip. */

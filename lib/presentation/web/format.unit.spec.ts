@@ -26,9 +26,9 @@ describe('formatMoney', () => {
 });
 
 describe('formatDateTime', () => {
-  it('given any instant when formatted then it is ISO-like in UTC to the minute', () => {
-    expect(formatDateTime(new Date('2026-11-27T09:12:59.999Z'))).toBe('2026-11-27 09:12 UTC');
-    expect(formatDateTime('2026-11-27T10:12:00+01:00')).toBe('2026-11-27 09:12 UTC');
+  it('given any instant when formatted then it is ISO-like in UTC to the second', () => {
+    expect(formatDateTime(new Date('2026-11-27T09:12:59.999Z'))).toBe('2026-11-27 09:12:59 UTC');
+    expect(formatDateTime('2026-11-27T10:12:00+01:00')).toBe('2026-11-27 09:12:00 UTC');
   });
 
   it('given an invalid date when formatted then a dash is shown', () => {
@@ -37,7 +37,7 @@ describe('formatDateTime', () => {
 
   it('given an instant when rendered as <time> then the machine value is the full ISO instant', () => {
     expect(timeElement(new Date('2026-01-02T03:04:05.000Z')).value).toBe(
-      '<time datetime="2026-01-02T03:04:05.000Z" title="2026-01-02T03:04:05.000Z">2026-01-02 03:04 UTC</time>',
+      '<time datetime="2026-01-02T03:04:05.000Z" title="2026-01-02T03:04:05.000Z">2026-01-02 03:04:05 UTC</time>',
     );
   });
 });

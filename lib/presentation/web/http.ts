@@ -1,17 +1,21 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { bodyBytes, declaredCharsetIsUtf8, decodeBodyText, parseMediaType } from '../http/body';
 import { correlationIdFrom } from '../http/correlation';
-import { requestMethod, requestPath } from '../http/request';
+import { getHeader, requestMethod, requestPath } from '../http/request';
 import { isDatabaseUnavailable } from '../../platform/db/unavailable';
 import { logger, REQUEST_LOG_MESSAGE, withLogContext } from '../../platform/observability/logger';
+import { continueOrStartTrace, TRACEPARENT_HEADER } from '../../platform/observability/trace';
 import type { SafeHtml } from './html';
 
 export type WebEvent = APIGatewayProxyEventV2;
 export type WebResult = APIGatewayProxyStructuredResultV2;
 
-/** Pages run no script of their own; styles come from /assets. Swagger UI gets its own, looser policy. */
+/**
+ * Scripts and styles come from /assets only (the one script: freshness polling on report pages, fetching our own
+ * API). Swagger UI gets its own, looser policy.
+ */
 export const PAGE_CSP =
-  "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
@@ -159,7 +163,8 @@ export function withRequestLog(
   return (event) => {
     const startedAt = Date.now();
     const correlationId = correlationIdFrom(event);
-    return withLogContext({ correlationId }, async () => {
+    const trace = continueOrStartTrace(getHeader(event, TRACEPARENT_HEADER));
+    return withLogContext({ correlationId, trace }, async () => {
       let status = 500;
       try {
         const result = await handle(event, correlationId);

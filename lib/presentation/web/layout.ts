@@ -1,11 +1,12 @@
 import { html, type HtmlValue, type SafeHtml } from './html';
 
-export type Section = 'home' | 'open' | 'balances' | 'ops' | 'api' | 'signout' | 'none';
+export type Section = 'home' | 'open' | 'balances' | 'explorer' | 'ops' | 'api' | 'signout' | 'none';
 
 const NAV: ReadonlyArray<{ section: Section; href: string; label: string }> = [
   { section: 'home', href: '/', label: 'Home' },
   { section: 'open', href: '/accounts/new', label: 'Open an account' },
   { section: 'balances', href: '/reports/balances', label: 'Balances' },
+  { section: 'explorer', href: '/explorer', label: 'Events' },
   { section: 'ops', href: '/ops', label: 'Operations' },
   { section: 'api', href: '/swagger', label: 'API' },
   { section: 'signout', href: '/signout', label: 'Sign out' },
@@ -18,6 +19,8 @@ export function layout(page: {
   section: Section;
   body: SafeHtml;
   notice?: Notice | undefined;
+  /** extra head elements (the freshness script of the report pages) */
+  head?: SafeHtml | undefined;
 }): SafeHtml {
   return html`<!doctype html>
     <html lang="en">
@@ -26,6 +29,7 @@ export function layout(page: {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${page.title} · Ledgerline</title>
         <link rel="stylesheet" href="/assets/styles.css" />
+        ${page.head ?? ''}
       </head>
       <body>
         <a class="skip" href="#main">Skip to content</a>

@@ -78,4 +78,32 @@ nav.pager { display: flex; gap: .75rem; align-items: center; flex-wrap: wrap; }
 .stat { font-size: 1.75rem; font-weight: 700; font-variant-numeric: tabular-nums; }
 .actions { display: flex; flex-wrap: wrap; gap: .75rem; }
 @media (max-width: 40rem) { .balance-card .amount { font-size: 1.75rem; } th, td { padding: .45rem .5rem; } }
+.freshness { display: flex; flex-wrap: wrap; gap: .25rem .6rem; align-items: baseline; margin: -.25rem 0 1rem; }
+.notice:focus { outline: 3px solid var(--focus); outline-offset: 2px; }
+.chart { margin: 0 0 1rem; } .chart svg { display: block; height: 11rem; background: #fbfcfd;
+  border: 1px solid var(--line); border-radius: 6px; }
+.inline-form { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; }
+.inline-form .field { margin-bottom: 0; flex: 1 1 16rem; }
+input[type=datetime-local], input[type=date], input[type=search] { width: 100%; padding: .5rem .6rem; font: inherit;
+  color: inherit; border: 1px solid #aab3bf; border-radius: 6px; background: #fff; }
+th a { color: inherit; } th a[aria-sort], th[aria-sort] a { font-weight: 700; }
+tfoot td, tfoot th { font-weight: 700; border-top: 2px solid var(--line); border-bottom: 0; }
+pre.json { background: #f3f5f8; border: 1px solid var(--line); border-radius: 6px; padding: .75rem; overflow-x: auto;
+  white-space: pre-wrap; overflow-wrap: anywhere; font-size: .85rem; margin: 0; }
+/* Phone: a table row becomes a small card; its lead cell and its amount share the first line, the rest are labelled. */
+@media (max-width: 37.5rem) {
+  table.stack, table.stack tbody, table.stack tfoot { display: block; }
+  table.stack caption { display: block; }
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
+    white-space: nowrap; }
+  table.stack tr { display: flex; flex-wrap: wrap; align-items: baseline; gap: .1rem .75rem; padding: .6rem .75rem;
+    border-bottom: 1px solid var(--line); }
+  table.stack tbody tr:last-child { border-bottom: 0; }
+  table.stack td, table.stack th { display: block; border: 0; padding: 0; max-width: none; text-align: left; }
+  table.stack td.lead { order: -2; flex: 1 1 0; min-width: 0; font-weight: 600; overflow-wrap: anywhere; }
+  table.stack td.amount { order: -1; margin-left: auto; font-weight: 700; text-align: right; }
+  table.stack td:not(.lead):not(.amount) { flex-basis: 100%; font-size: .875rem; }
+  table.stack td[data-label]:not(.lead):not(.amount)::before { content: attr(data-label) ": "; color: var(--muted); }
+  table.stack td:empty { display: none; }
+}
 `;

@@ -18,6 +18,8 @@ export type HistoryItem = {
   version: number;
   timestamp: Date;
   data: Record<string, unknown>;
+  /** the balance after this event */
+  balanceAfter?: number;
 };
 
 export type BalanceItem = Omit<BalanceView, 'lastAppliedVersion'>;

@@ -19,6 +19,8 @@ type FieldOptions = {
   inputMode?: 'decimal' | 'text';
   placeholder?: string;
   autocomplete?: string;
+  /** id of a <datalist> of suggestions (type-ahead) */
+  list?: string;
 };
 
 export function fieldId(form: string, name: string): string {
@@ -51,7 +53,9 @@ export function textField(options: FieldOptions): SafeHtml {
       value="${options.state.values[options.name] ?? ''}"
       ${options.required ? html` required` : ''}${options.maxLength ? html` maxlength="${options.maxLength}"` : ''}${
         options.inputMode ? html` inputmode="${options.inputMode}"` : ''
-      }${options.placeholder ? html` placeholder="${options.placeholder}"` : ''}
+      }${options.placeholder ? html` placeholder="${options.placeholder}"` : ''}${
+        options.list ? html` list="${options.list}"` : ''
+      }
       autocomplete="${options.autocomplete ?? 'off'}"
       ${invalid ? html` aria-invalid="true"` : ''}${describedBy(id, Boolean(options.hint), invalid)}
     />
@@ -62,7 +66,7 @@ export function textField(options: FieldOptions): SafeHtml {
 export type SelectOption = { value: string; label: string };
 
 export function selectField(
-  options: Omit<FieldOptions, 'maxLength' | 'inputMode' | 'placeholder'> & {
+  options: Omit<FieldOptions, 'maxLength' | 'inputMode' | 'placeholder' | 'list'> & {
     choices: readonly SelectOption[];
     emptyLabel: string;
   },
@@ -100,7 +104,11 @@ export function hiddenFields(csrfToken: string, idempotencyKey: string): SafeHtm
     <input type="hidden" name="${IDEMPOTENCY_FIELD}" value="${idempotencyKey}" />`;
 }
 
-/** Errors that belong to no single field ('form'), shown above the fields. */
+/**
+ * The error summary above the fields (and errors that belong to no single field, 'form'). It takes the focus when
+ * the page loads (autofocus), so that after an invalid submit the reader starts at what to correct, even on a phone
+ * where the form is far below the top.
+ */
 export function formErrors(
   form: string,
   state: FormState,
@@ -108,7 +116,7 @@ export function formErrors(
 ): SafeHtml | string {
   const entries = Object.entries(state.errors);
   if (entries.length === 0) return '';
-  return html`<div class="notice error" role="alert" id="${form}-errors">
+  return html`<div class="notice error" role="alert" id="${form}-errors" tabindex="-1" autofocus>
     <strong
       >${entries.length === 1 && state.errors.form ? state.errors.form.join(' ') : 'Please correct the following:'}</strong
     >

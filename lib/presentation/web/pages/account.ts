@@ -2,8 +2,11 @@ import { eventBadge, pager } from '../components';
 import { formatMoney, formatSignedMoney, timeElement } from '../format';
 import { html, urlPart, type SafeHtml } from '../html';
 import { layout, type Notice } from '../layout';
+import type { BalancePoint } from '../balance-chart';
+import { entryAmount, type AccountMoment } from '../history';
+import { momentBanner, timeTravelPanel } from '../time-travel-view';
 import type { AccountSummary, HistoryItem, Pager } from '../view-models';
-import { formErrors, hiddenFields, selectField, textField, type FormState, type SelectOption } from '../widgets';
+import { formErrors, hiddenFields, textField, type FormState, type SelectOption } from '../widgets';
 
 export type AccountAction = 'deposit' | 'withdraw' | 'transfer';
 export const ACCOUNT_ACTIONS: readonly AccountAction[] = ['deposit', 'withdraw', 'transfer'];
@@ -11,11 +14,11 @@ export const ACCOUNT_ACTIONS: readonly AccountAction[] = ['deposit', 'withdraw',
 export const ACTION_FIELDS: Readonly<Record<AccountAction, readonly string[]>> = {
   deposit: ['amount', 'description'],
   withdraw: ['amount', 'description'],
-  transfer: ['toAccountId', 'amount', 'description'],
+  transfer: ['toAccountNumber', 'amount', 'description'],
 };
 
 export const ACTION_LABELS: Readonly<Record<string, string>> = {
-  toAccountId: 'To account',
+  toAccountNumber: 'To account',
   amount: 'Amount',
   description: 'Description',
 };
@@ -29,18 +32,15 @@ export type AccountPageInput = {
   transferChoices: SelectOption[];
   csrfToken: string;
   notice?: Notice | undefined;
+  /** set when the page shows the account as it was (no forms then) */
+  moment?: AccountMoment | undefined;
+  chart: readonly BalancePoint[];
+  chartFrom: number;
 };
 
 function describe(entry: HistoryItem): string {
   const { data } = entry;
   return typeof data.description === 'string' ? data.description : '';
-}
-
-function entryAmount(entry: HistoryItem): number | undefined {
-  const { data, type } = entry;
-  if (type === 'AccountCreated' && typeof data.initialBalance === 'number') return data.initialBalance;
-  if (typeof data.amount !== 'number') return undefined;
-  return type === 'MoneyWithdrawn' ? -data.amount : data.amount;
 }
 
 function counterparty(entry: HistoryItem): SafeHtml | string {
@@ -54,9 +54,9 @@ function counterparty(entry: HistoryItem): SafeHtml | string {
 function historyTable(input: AccountPageInput): SafeHtml {
   if (input.history.length === 0) return html`<p class="muted">No events on this page.</p>`;
   return html`<div class="table-wrap">
-    <table>
+    <table class="stack" id="history">
       <caption>
-        Events of this account, newest first
+        Events of this account, newest first (a version shows the account as it was then)
       </caption>
       <thead>
         <tr>
@@ -66,6 +66,7 @@ function historyTable(input: AccountPageInput): SafeHtml {
           <th scope="col">Description</th>
           <th scope="col">Counterparty</th>
           <th scope="col" class="num">Amount</th>
+          <th scope="col" class="num">Balance after</th>
         </tr>
       </thead>
       <tbody>
@@ -73,12 +74,21 @@ function historyTable(input: AccountPageInput): SafeHtml {
           const amount = entryAmount(entry);
           const css = amount === undefined ? '' : amount < 0 ? 'debit' : 'credit';
           return html`<tr>
-            <td class="num">${entry.version}</td>
-            <td>${eventBadge(entry.type, entry.data)}</td>
-            <td>${timeElement(entry.timestamp)}</td>
-            <td class="wrap">${describe(entry)}</td>
-            <td>${counterparty(entry)}</td>
-            <td class="num ${css}">${amount === undefined ? '—' : formatSignedMoney(amount)}</td>
+            <td class="num" data-label="Version">
+              <a
+                href="/accounts/${urlPart(input.account.id)}?version=${entry.version}"
+                aria-label="The account as of version ${entry.version}"
+                >${entry.version}</a
+              >
+            </td>
+            <td class="lead">${eventBadge(entry.type, entry.data)}</td>
+            <td data-label="Date">${timeElement(entry.timestamp)}</td>
+            <td class="wrap" data-label="Description">${describe(entry)}</td>
+            <td data-label="Counterparty">${counterparty(entry)}</td>
+            <td class="num amount ${css}">${amount === undefined ? '—' : formatSignedMoney(amount)}</td>
+            <td class="num" data-label="Balance after">
+              ${entry.balanceAfter === undefined ? '—' : formatMoney(entry.balanceAfter)}
+            </td>
           </tr>`;
         })}
       </tbody>
@@ -96,13 +106,16 @@ function actionForm(input: AccountPageInput, action: AccountAction, title: strin
       ${formErrors(action, state, ACTION_LABELS)} ${hiddenFields(input.csrfToken, input.idempotencyKeys[action])}
       ${
         action === 'transfer'
-          ? selectField({
-              ...field('toAccountId'),
-              required: true,
-              choices: input.transferChoices,
-              emptyLabel: input.transferChoices.length ? 'Choose an account…' : 'No other account yet',
-              hint: 'Accounts from the balances report',
-            })
+          ? html`${textField({
+                ...field('toAccountNumber'),
+                required: true,
+                maxLength: 34,
+                list: 'transfer-targets',
+                hint: 'Its account number; suggestions appear as you type',
+              })}
+              <datalist id="transfer-targets">
+                ${input.transferChoices.map((choice) => html`<option value="${choice.value}">${choice.label}</option>`)}
+              </datalist>`
           : ''
       }
       ${textField({ ...field('amount'), required: true, inputMode: 'decimal', hint: 'A dot for cents, e.g. 250.00 or 1,250.00' })}
@@ -141,12 +154,19 @@ export function accountPage(input: AccountPageInput): SafeHtml {
       </section>
       <p class="actions">
         <a href="/reports/transactions/${urlPart(account.id)}">Transactions report</a
+        ><a href="/accounts/${urlPart(account.id)}/statement">Statement (CSV, PDF)</a
         ><a href="/api/accounts/${urlPart(account.id)}">JSON</a>
       </p>
-      <div class="grid">
-        ${actionForm(input, 'deposit', 'Deposit', 'Deposit')} ${actionForm(input, 'withdraw', 'Withdraw', 'Withdraw')}
-        ${actionForm(input, 'transfer', 'Transfer', 'Transfer')}
-      </div>
+      ${
+        input.moment
+          ? momentBanner(account.id, input.moment, account.version, input.history[0]?.timestamp)
+          : html`<div class="grid">
+              ${actionForm(input, 'deposit', 'Deposit', 'Deposit')}
+              ${actionForm(input, 'withdraw', 'Withdraw', 'Withdraw')}
+              ${actionForm(input, 'transfer', 'Transfer', 'Transfer')}
+            </div>`
+      }
+      ${timeTravelPanel({ accountId: account.id, moment: input.moment, chart: input.chart, chartFrom: input.chartFrom })}
       <section class="card" aria-labelledby="history-title">
         <h2 id="history-title">History</h2>
         ${historyTable(input)} ${pager(input.historyPager, 'History pages')}

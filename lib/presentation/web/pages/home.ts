@@ -1,12 +1,15 @@
 import { html, type SafeHtml } from '../html';
 import { layout } from '../layout';
+import type { Freshness } from '../../../queries/freshness';
+import { freshnessBanner, freshnessHead } from '../freshness';
 import type { BalanceItem } from '../view-models';
 import { balancesTable } from './balances';
 
-export function homePage(input: { accounts: readonly BalanceItem[]; more: boolean }): SafeHtml {
+export function homePage(input: { accounts: readonly BalanceItem[]; more: boolean; freshness: Freshness }): SafeHtml {
   return layout({
     title: 'Home',
     section: 'home',
+    head: freshnessHead(input.freshness),
     body: html`<h1>Ledgerline</h1>
       <p class="lead">Accounts kept as events in PostgreSQL, published through Kafka to the reports.</p>
       <div class="grid">
@@ -31,6 +34,16 @@ export function homePage(input: { accounts: readonly BalanceItem[]; more: boolea
       </div>
       <section aria-labelledby="accounts-title">
         <h2 id="accounts-title">Accounts</h2>
+        ${freshnessBanner(input.freshness, '/api/reports/freshness')}
+        <form method="get" action="/reports/balances" class="inline-form card" role="search">
+          <div class="field">
+            <label for="home-q"
+              >Find an account <span class="hint" id="home-q-hint">Part of its number, name or owner</span></label
+            >
+            <input type="search" id="home-q" name="q" aria-describedby="home-q-hint" maxlength="100" />
+          </div>
+          <button type="submit">Find</button>
+        </form>
         ${
           input.accounts.length === 0
             ? html`<div class="card">

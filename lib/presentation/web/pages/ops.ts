@@ -1,7 +1,7 @@
 import { formatCount, formatDuration, timeElement } from '../format';
 import { html, type SafeHtml } from '../html';
 import { layout } from '../layout';
-import type { SystemStatus } from '../../../queries/system-status';
+import { pipelineBacklog, type SystemStatus } from '../../../queries/system-status';
 
 function statusBadge(ok: boolean, good: string, bad: string, warn = false): SafeHtml {
   return html`<span class="badge ${ok ? 'ok' : warn ? 'warn' : 'bad'}">${ok ? good : bad}</span>`;
@@ -20,7 +20,9 @@ function position(value: { transactionId: string; globalPosition: string } | nul
 
 export function opsPage(status: SystemStatus): SafeHtml {
   const { relay, projector, kafka } = status;
-  const behind = Math.max(0, ...projector.projections.map((p) => p.behind));
+  // The numbers the sweep writes as CloudWatch metrics (RelayBacklogEvents/Age, ProjectionLagEvents/Age).
+  const backlog = pipelineBacklog(relay, projector, status.generatedAt);
+  const behind = backlog.projectionLagEvents;
   const consumerLag = kafka.available ? kafka.consumer.totalLag : undefined;
   const deadLetters = kafka.available ? kafka.deadLetters : undefined;
   const audit = projector.audit.last;
@@ -42,8 +44,15 @@ export function opsPage(status: SystemStatus): SafeHtml {
       <div class="grid stats">
         <section class="card" aria-labelledby="relay-lag">
           <h2 id="relay-lag">Relay lag</h2>
-          <div class="stat">${formatCount(relay.pendingEvents)}</div>
-          <p class="muted">events committed, not yet on Kafka</p>
+          <div class="stat">${formatCount(backlog.relayBacklogEvents)}</div>
+          <p class="muted">
+            events committed, not yet on
+            Kafka${
+              backlog.relayBacklogEvents > 0
+                ? html`; oldest ${formatDuration(backlog.relayBacklogAgeSeconds * 1_000)} ago`
+                : ''
+            }
+          </p>
           ${statusBadge(relay.pendingEvents === 0, 'Up to date', 'Behind', true)}
         </section>
         <section class="card" aria-labelledby="consumer-lag">
@@ -61,7 +70,10 @@ export function opsPage(status: SystemStatus): SafeHtml {
         <section class="card" aria-labelledby="projection-lag">
           <h2 id="projection-lag">Projections</h2>
           <div class="stat">${formatCount(behind)}</div>
-          <p class="muted">account events not yet in the read models</p>
+          <p class="muted">
+            account events not yet in the read
+            models${behind > 0 ? html`; oldest ${formatDuration(backlog.projectionLagAgeSeconds * 1_000)} ago` : ''}
+          </p>
           ${statusBadge(behind === 0, 'Up to date', 'Behind', true)}
         </section>
         <section class="card" aria-labelledby="divergent-accounts">

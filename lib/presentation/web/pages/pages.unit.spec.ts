@@ -51,6 +51,8 @@ function accountHtml(overrides: Partial<Parameters<typeof accountPage>[0]> = {})
     idempotencyKeys: { deposit: 'k1', withdraw: 'k2', transfer: 'k3' },
     transferChoices: [{ value: 'a2', label: `ACC-2 — ${XSS}` }],
     csrfToken: 'tok"en',
+    chart: [],
+    chartFrom: 1,
     ...overrides,
   }).value;
 }
@@ -69,7 +71,7 @@ describe('pages escape every user string', () => {
     expect(out).toContain('<div class="amount" id="balance">1,234,567.89</div>');
     expect(out).toContain('+1,000.00');
     expect(out).toContain('-25.50');
-    expect(out).toContain('2026-11-27 09:12 UTC');
+    expect(out).toContain('2026-11-27 09:12:00 UTC');
   });
 
   it('given a refused withdrawal when rendered then the message is next to its field and the field is marked invalid', () => {
@@ -98,7 +100,14 @@ describe('pages escape every user string', () => {
       lastUpdated: new Date(),
     };
     const pages = [
-      balancesPage({ items: [item], pager: {} }).value,
+      balancesPage({
+        items: [item],
+        pager: {},
+        freshness: { eventsBehind: 0, asOf: null, checkedAt: new Date() },
+        search: XSS,
+        sort: { sort: 'name', direction: 'asc', href: () => '/reports/balances' },
+        total: { accounts: 1, balance: 5 },
+      }).value,
       transactionsPage({
         account,
         items: [
@@ -115,6 +124,14 @@ describe('pages escape every user string', () => {
           },
         ],
         pager: {},
+        freshness: {
+          eventsBehind: 1,
+          asOf: new Date(),
+          checkedAt: new Date(),
+          storeVersion: 3,
+          appliedVersion: 2,
+          readModelBalance: 5,
+        },
       }).value,
       openAccountPage({
         form: { values: { ownerName: XSS }, errors: { accountNumber: [XSS] } },
@@ -133,6 +150,7 @@ describe('pages escape every user string', () => {
         checkpoint: null,
         head: { transactionId: '9', globalPosition: '1234' },
         pendingEvents: 1234,
+        oldestPendingAt: new Date('2026-11-27T09:11:30Z'),
         eventsRelayed: 0,
         lastRelayAt: null,
       },
@@ -143,6 +161,7 @@ describe('pages escape every user string', () => {
         accountsTracked: 1,
         parkedEvents: 0,
         oldestParkedAt: null,
+        oldestUnappliedAt: null,
         lastRebuild: null,
         audit: { last: null, running: null },
       },
@@ -154,18 +173,28 @@ describe('pages escape every user string', () => {
     const out = opsPage(status).value;
     expect(out).toContain('Kafka is not reachable');
     expect(out).toContain('<div class="stat">1,234</div>');
+    expect(out).toContain('oldest 30 s ago');
     expect(out).not.toContain('<script>');
   });
 
   it('given an audit that found divergent accounts when the operations page renders then it shows the count, when it ran and why each diverged', () => {
     const status: SystemStatus = {
       generatedAt: new Date('2026-11-27T09:12:00Z'),
-      relay: { name: 't', checkpoint: null, head: null, pendingEvents: 0, eventsRelayed: 0, lastRelayAt: null },
+      relay: {
+        name: 't',
+        checkpoint: null,
+        head: null,
+        pendingEvents: 0,
+        oldestPendingAt: null,
+        eventsRelayed: 0,
+        lastRelayAt: null,
+      },
       projector: {
         projections: [],
         accountsTracked: 3,
         parkedEvents: 0,
         oldestParkedAt: null,
+        oldestUnappliedAt: null,
         lastRebuild: null,
         audit: {
           last: {

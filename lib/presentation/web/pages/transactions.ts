@@ -2,18 +2,23 @@ import { moneyCell, pager } from '../components';
 import { formatMoney, timeElement } from '../format';
 import { html, urlPart, type SafeHtml } from '../html';
 import { layout } from '../layout';
+import type { AccountFreshness } from '../../../queries/freshness';
+import { divergenceExplanation, freshnessBanner, freshnessHead } from '../freshness';
 import type { AccountSummary, Pager, TransactionItem } from '../view-models';
 
 export function transactionsPage(input: {
   account: AccountSummary;
   items: readonly TransactionItem[];
   pager: Pager;
+  freshness: AccountFreshness;
 }): SafeHtml {
   const { account } = input;
   return layout({
     title: `Transactions of ${account.accountNumber}`,
     section: 'balances',
+    head: freshnessHead(input.freshness),
     body: html`<h1>Transactions</h1>
+      ${freshnessBanner(input.freshness, `/api/reports/freshness?accountId=${urlPart(account.id)}`)}
       <section class="card balance-card" aria-label="Account">
         <div>
           <div class="muted">${account.accountNumber}</div>
@@ -27,13 +32,14 @@ export function transactionsPage(input: {
           <div class="amount">${formatMoney(account.balance)}</div>
         </div>
       </section>
+      ${divergenceExplanation(account, input.freshness)}
       ${
         input.items.length === 0
           ? html`<div class="card">
-              <p>No transactions in the report yet: the read model follows the account within moments.</p>
+              <p>No transactions in the report yet.</p>
             </div>`
           : html`<div class="table-wrap">
-              <table>
+              <table class="stack">
                 <caption>
                   Transactions from the read model, newest first
                 </caption>
@@ -50,10 +56,11 @@ export function transactionsPage(input: {
                   ${input.items.map(
                     (item) =>
                       html`<tr>
-                        <td>${timeElement(item.date)}</td>
-                        <td class="wrap">${item.description}</td>
-                        ${moneyCell(item.amount, { signed: true })} ${moneyCell(item.openingBalance)}
-                        ${moneyCell(item.closingBalance)}
+                        <td class="lead">${timeElement(item.date)}</td>
+                        <td class="wrap" data-label="Description">${item.description}</td>
+                        ${moneyCell(item.amount, { signed: true, css: 'amount' })}
+                        ${moneyCell(item.openingBalance, { label: 'Opening balance' })}
+                        ${moneyCell(item.closingBalance, { label: 'Closing balance' })}
                       </tr>`,
                   )}
                 </tbody>
