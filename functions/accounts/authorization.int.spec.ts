@@ -181,4 +181,3 @@ describe('accounts by role', () => {
     expect(history.body[0].actor).toBeNull();
   });
 });
-
