@@ -33,7 +33,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['local/**', 'scripts/**', 'bench/**', 'test/**', '**/*.spec.ts'],
+    files: ['local/**', 'packages/**', 'scripts/**', 'bench/**', 'test/**', '**/*.spec.ts'],
     rules: { 'no-console': 'off' },
   },
   {

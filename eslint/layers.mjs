@@ -1,6 +1,7 @@
 // The import boundaries of this repository, as one ESLint rule. Each lib/ folder is a stage of the pipeline with a
 // rank; a module may import its own stage and the stages ranked below it, never above. lib/ never reaches into the
 // code that runs it (functions/, local/, test/, bench/, scripts/), and the domain imports nothing that does I/O.
+// A workspace package (packages/<name>) imports nothing outside itself.
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -24,9 +25,15 @@ const isTestFile = (file) => /\.spec\.ts$/.test(file) || /(^|\/)testing(\.ts|\/)
 const topFolder = (file) => file.split('/')[0];
 const stageOf = (file) => LIB_STAGES.find(([prefix]) => file === prefix || file.startsWith(`${prefix}/`));
 
+/** packages/<name>/… → packages/<name>: a workspace package is self-contained (the app uses it by its npm name). */
+const packageOf = (file) => (file.startsWith('packages/') ? file.split('/').slice(0, 2).join('/') : undefined);
+
 function problem(importer, target) {
   const from = topFolder(importer);
   const to = topFolder(target);
+  if (from === 'packages' && packageOf(target) !== packageOf(importer))
+    return `${packageOf(importer)} must not import outside itself (${to}/)`;
+  if (from !== 'packages' && to === 'packages') return 'use a workspace package by its npm name, not by its path';
   if (from === 'lib') {
     if (['functions', 'bench', 'scripts'].includes(to)) return `lib/ must not import ${to}/`;
     if (['local', 'test'].includes(to) && !isTestFile(importer)) return `lib/ must not import ${to}/ (only specs may)`;

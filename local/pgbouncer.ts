@@ -81,6 +81,9 @@ export async function startLocalPgBouncer(options: LocalPgBouncerOptions): Promi
       // a spec may hold a transaction open while others wait on it (RDS Proxy: MaxConnectionsPercent).
       'max_client_conn = 1000',
       'default_pool_size = 50',
+      // After a failed server login (PostgreSQL restarting) PgBouncer refuses to try again for server_login_retry
+      // seconds, 15 by default: longer than the recovery we hold ourselves to (docs/faults.md). RDS Proxy keeps trying.
+      'server_login_retry = 1',
       `logfile = ${files.log}`,
       `pidfile = ${files.pid}`,
       '',

@@ -148,16 +148,7 @@ function dashboardBody(functionNames, kafkaMode) {
       stat: 'Maximum',
       alarmAt: 1000,
     }),
-    metricWidget(kafka, row(1), 'Dead letters', [
-      ours('ProjectorEventsDeadLettered', { label: 'dead-letter topic' }),
-      [
-        'AWS/SQS',
-        'ApproximateNumberOfMessagesVisible',
-        'QueueName',
-        '${ProjectorDeadLetterQueue.QueueName}',
-        { stat: 'Maximum', label: 'discarded batches (SQS)' },
-      ],
-    ]),
+    metricWidget(kafka, row(1), 'Dead letters', [ours('ProjectorEventsDeadLettered', { label: 'dead-letter topic' })]),
     kafkaMode === 'msk'
       ? metricWidget(
           kafka,

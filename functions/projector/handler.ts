@@ -44,7 +44,7 @@ export async function disposeProjector(): Promise<void> {
 
 /**
  * The projector: triggered by the Kafka event source mapping (`msk` event in serverless.yml; locally the project's
- * trigger emulator, local/kafka-trigger) with batches of integration events. Requires FunctionResponseTypes
+ * trigger emulator, packages/kafka-trigger) with batches of integration events. Requires FunctionResponseTypes
  * ReportBatchItemFailures on the mapping: poison messages go to the dead-letter topic with their reason and are
  * reported as failures only when the dead-letter topic is unreachable. A thrown error (database down) fails the
  * whole batch, which Lambda retries; nothing of it was committed. The batch runs in the trace of the requests that

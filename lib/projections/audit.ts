@@ -217,8 +217,20 @@ export interface AccountReadModel {
   transactions: TransactionRow[];
 }
 
+/**
+ * The given accounts' read models checked against the store, without repairing anything: the divergent ones, with
+ * why. For checks after a fault (tests); the scheduled audit pages through every account instead.
+ */
+export function divergentAccounts(
+  db: Pool | PoolClient,
+  accountIds: string[],
+  schema: string = READ_MODEL_SCHEMA,
+): Promise<Divergence[]> {
+  return auditAccounts(db, readModelTables(schema), accountIds);
+}
+
 /** The accounts' read models and the stored events up to the versions they claim; the divergent ones, with why. */
-async function auditAccounts(db: PoolClient, t: ReadModelTables, accountIds: string[]): Promise<Divergence[]> {
+async function auditAccounts(db: Pool | PoolClient, t: ReadModelTables, accountIds: string[]): Promise<Divergence[]> {
   const models = await loadReadModels(db, t, accountIds);
   const stored = await loadStoredRanges(
     db,
@@ -247,7 +259,11 @@ function claimedVersion(model: AccountReadModel): number {
   );
 }
 
-async function loadReadModels(db: PoolClient, t: ReadModelTables, accountIds: string[]): Promise<AccountReadModel[]> {
+async function loadReadModels(
+  db: Pool | PoolClient,
+  t: ReadModelTables,
+  accountIds: string[],
+): Promise<AccountReadModel[]> {
   const rows = await db.query<
     Partial<BalanceDbRow> & { id: string; progress_version: number | null; last_event_id: string | null }
   >(

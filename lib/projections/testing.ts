@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { EVENT_SCHEMA_VERSION } from '../commands/banking/events';
 import { appendToStream, readStream } from '../event-store';
-import type { IntegrationEventWire } from '../outbox/contracts/integration-events';
+import { parseIntegrationEvent, type IntegrationEventWire } from '../outbox/contracts/integration-events';
 import { mapToIntegrationEvent, type AccountFacts } from '../outbox/contracts/mapper';
-import { createPool } from '../platform/db/pool';
+import { createPool, withTransaction } from '../platform/db/pool';
 import { ACCOUNT_STREAM_TYPE } from './rebuild';
+import { applyEvents } from './store';
 import { ident, PROJECTION_TABLES } from './tables';
 
 export interface ScratchReadModel {
@@ -99,4 +100,14 @@ export async function publishedEvents(db: Pool, accountId: string): Promise<Inte
     facts = mapped.facts;
     return mapped.event;
   });
+}
+
+/** Spec helper: applies an account's published events to the read model in one transaction, as the projector would. */
+export async function projectStoredAccount(db: Pool, accountId: string): Promise<void> {
+  const incoming = (await publishedEvents(db, accountId)).map((wire) => {
+    const parsed = parseIntegrationEvent(wire);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    return { event: parsed.event, wire };
+  });
+  await withTransaction(db, (tx) => applyEvents(tx, incoming));
 }

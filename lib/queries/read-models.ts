@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { withReadRetry } from '../platform/db/read-retry';
 import type { BalanceRow, TransactionRow } from '../projections/apply';
 import { balanceFromDb, centsFromNumeric, type BalanceDbRow, type TransactionDbRow } from '../projections/store';
 import { readModelTables } from '../projections/tables';
@@ -42,14 +43,16 @@ export async function listBalances(
     options.ownerId === undefined
       ? ''
       : `JOIN event_store.account_numbers AS owned ON owned.account_id = b.account_id AND owned.owner_id = $${values.push(options.ownerId)}`;
-  const result = await db.query<BalanceDbRow>(
-    `SELECT b.account_id, b.account_number, b.account_name, b.owner_name, b.balance::text AS balance, b.last_updated,
+  const result = await withReadRetry(db, () =>
+    db.query<BalanceDbRow>(
+      `SELECT b.account_id, b.account_number, b.account_name, b.owner_name, b.balance::text AS balance, b.last_updated,
             b.last_applied_version
        FROM ${t.balances} AS b ${owned}
       WHERE $1::text IS NULL OR (b.account_name COLLATE "C", b.account_id) > ($1::text COLLATE "C", $2::uuid)
       ORDER BY b.account_name COLLATE "C", b.account_id
       LIMIT $3 OFFSET $4`,
-    values,
+      values,
+    ),
   );
   const items = result.rows.slice(0, options.limit).map(balanceFromDb);
   const last = items.at(-1);
@@ -65,6 +68,14 @@ export async function listBalances(
  * null when the account is not in the read model.
  */
 export async function listTransactions(
+  db: Db,
+  accountId: string,
+  options: { limit: number; offset?: number; beforeVersion?: number; schema?: string },
+): Promise<Page<TransactionView, { beforeVersion: number }> | null> {
+  return withReadRetry(db, () => readTransactions(db, accountId, options));
+}
+
+async function readTransactions(
   db: Db,
   accountId: string,
   options: { limit: number; offset?: number; beforeVersion?: number; schema?: string },

@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { getConfig } from '../platform/config/env';
 import { getPool } from '../platform/db/pool';
+import { withReadRetry } from '../platform/db/read-retry';
 import { createKafka } from '../platform/kafka/client';
 import { countMessages, fetchConsumerLag, type TopicLag } from '../platform/kafka/offsets';
 import { logger } from '../platform/observability/logger';
@@ -55,8 +56,8 @@ export async function loadSystemStatus(): Promise<SystemStatus> {
   const config = getConfig();
   const pool = getPool();
   const [relay, projector, kafkaReport] = await Promise.all([
-    relayStatus(pool, config.KAFKA_TOPIC),
-    projectorStatus(pool),
+    withReadRetry(pool, () => relayStatus(pool, config.KAFKA_TOPIC)),
+    withReadRetry(pool, () => projectorStatus(pool)),
     kafkaPart(config.KAFKA_TOPIC, config.KAFKA_DLQ_TOPIC, config.PROJECTOR_CONSUMER_GROUP),
   ]);
   return {

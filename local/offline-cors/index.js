@@ -1,6 +1,6 @@
 'use strict';
 // The serverless CLI loads plugins as CommonJS JavaScript: plugin.ts is loaded through tsx's scoped require, as
-// local/kafka-trigger/index.js does (see there).
+// packages/kafka-trigger/index.js does (see there).
 const path = require('node:path');
 const { require: tsxRequire } = require('tsx/cjs/api');
 

@@ -90,8 +90,8 @@ describe('resources/observability.js (per-function alarms and the pipeline dashb
       const anchor = /docs\/runbook\.md#([a-z0-9-]+)/.exec(String(alarm.Properties.AlarmDescription))?.[1];
       expect(anchors).toContain(anchor);
     }
-    // The alarms defined elsewhere: per function (observability.js), MSK disk (kafka-mode/msk.yml), the SQS queue.
-    for (const anchor of ['lambda-errors', 'lambda-throttles', 'msk-broker-disk', 'projector-dead-letter-queue']) {
+    // The alarms defined elsewhere: per function (observability.js), MSK disk (kafka-mode/msk.yml); the failure destination's section.
+    for (const anchor of ['lambda-errors', 'lambda-throttles', 'msk-broker-disk', 'projector-failure-destination']) {
       expect(anchors).toContain(anchor);
     }
   });

@@ -24,8 +24,8 @@ import { centsFromNumeric } from '../../lib/projections/store';
 import { createRelay, type Relay } from '../../lib/outbox/relay';
 import { disposeNudge, nudgeRelay, resetNudgeForTests, settleNudge } from '../../lib/outbox/relay/nudge';
 import { startLocalKafka, type LocalKafka } from '../../local/kafka';
-import { mapping } from '../../local/kafka-trigger/testing/fixtures';
-import { startKafkaTrigger, type KafkaTrigger } from '../../local/kafka-trigger/trigger';
+import { mapping } from 'serverless-offline-kafka-trigger/testing/fixtures';
+import { startKafkaTrigger, type KafkaTrigger } from 'serverless-offline-kafka-trigger/trigger';
 import { freePort } from '../../local/ports';
 
 jest.setTimeout(300_000);
@@ -221,7 +221,8 @@ describe('Kafka outage (issue 4)', () => {
       mapping: mapping({
         topic,
         consumerGroupId: consumerGroup,
-        deadLetterTopic,
+        // The mapping's own on-failure destination, as serverless.yml declares it: never the projector's poison topic.
+        deadLetterTopic: `${topic}-projector-failures`,
         retry: {
           maximumRetryAttempts: 3,
           bisectBatchOnFunctionError: false,

@@ -4,6 +4,7 @@ import type { Caller } from '../../platform/auth/verify-token';
 import { decide, decideTransfer, type AccountState } from '../banking/account';
 import { getConfig } from '../../platform/config/env';
 import { getPool } from '../../platform/db/pool';
+import { withReadRetry } from '../../platform/db/read-retry';
 import { readStream, readStreamVersion } from '../../event-store/read-stream';
 import { mayAccessAccount, requireAccountAccess, reserveAccountNumber } from './account-numbers';
 import { actorOfEvent, fromStoredEvent } from './codec';
@@ -140,11 +141,13 @@ export function createAccountService({ pool, snapshotEvery, maxRetries = MAX_RET
     at: { asOf?: Date; version?: number } = {},
     caller?: Caller,
   ): Promise<AccountView | null> {
-    if (!(await mayAccessAccount(pool, accountId, caller))) return null;
-    const state = await loadAccount(pool, accountId, {
-      ...(at.version === undefined ? {} : { toVersion: at.version }),
-      ...(at.asOf === undefined ? {} : { until: at.asOf }),
-    });
+    if (!(await withReadRetry(pool, () => mayAccessAccount(pool, accountId, caller)))) return null;
+    const state = await withReadRetry(pool, () =>
+      loadAccount(pool, accountId, {
+        ...(at.version === undefined ? {} : { toVersion: at.version }),
+        ...(at.asOf === undefined ? {} : { until: at.asOf }),
+      }),
+    );
     if (state.status !== 'open') return null;
     if (at.version !== undefined && state.version !== at.version) return null;
     return {
@@ -167,10 +170,13 @@ export function createAccountService({ pool, snapshotEvery, maxRetries = MAX_RET
     { fromVersion = 1, limit = DEFAULT_HISTORY_LIMIT }: { fromVersion?: number; limit?: number } = {},
     caller?: Caller,
   ): Promise<HistoryEntry[] | null> {
-    if (!(await mayAccessAccount(pool, accountId, caller))) return null;
+    if (!(await withReadRetry(pool, () => mayAccessAccount(pool, accountId, caller)))) return null;
     const boundedLimit = Math.min(Math.max(1, Math.trunc(limit)), MAX_HISTORY_LIMIT);
-    const events = await readStream(pool, accountId, { fromVersion, limit: boundedLimit });
-    if (events.length === 0 && (await readStreamVersion(pool, accountId)) === null) return null;
+    const events = await withReadRetry(pool, async () => {
+      const read = await readStream(pool, accountId, { fromVersion, limit: boundedLimit });
+      return read.length === 0 && (await readStreamVersion(pool, accountId)) === null ? null : read;
+    });
+    if (events === null) return null;
     return events.map((event) => ({
       id: event.eventId,
       type: event.type,

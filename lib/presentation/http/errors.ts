@@ -44,7 +44,29 @@ export function toProblem(error: unknown): HttpProblem | null {
       headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
     });
   }
+  if (isOutOfTime(error)) {
+    return new HttpProblem(503, {
+      type: 'service-unavailable',
+      detail:
+        'The request did not finish in time; retry shortly. A command retried with the same Idempotency-Key is ' +
+        'applied at most once.',
+      headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+    });
+  }
   return null;
+}
+
+/**
+ * middy's answer when the function's time is nearly up (timeoutEarlyResponse): its work waited too long on something,
+ * typically a query queued in the pooler while the database restarts. Like a lost connection, a command answered so
+ * either committed or did not.
+ */
+function isOutOfTime(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'TimeoutError' &&
+    (error.cause as { package?: unknown } | undefined)?.package === '@middy/core'
+  );
 }
 
 const RETRY_AFTER_SECONDS = 2;

@@ -10,7 +10,7 @@ import { jsonResponse, money } from './json';
 import { requestFingerprint } from './idempotency';
 import { HttpProblem } from './problem';
 import type { HttpResult } from './request';
-import { apiEvent, invoke } from './testing';
+import { apiEvent, invoke, lambdaContext, parseResponse } from './testing';
 import {
   admin,
   authHeaders,
@@ -490,6 +490,23 @@ describe('httpHandler: error mapping', () => {
       'Dependency unavailable',
       expect.objectContaining({ error: expect.any(Error) }),
     );
+    warned.mockRestore();
+  });
+
+  it('given the function running out of time (a query queued in the pooler) then 503 problem with Retry-After, not 500', async () => {
+    const warned = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    let release: () => void = () => undefined;
+    behaviour = () =>
+      new Promise((resolve) => {
+        release = () => resolve(jsonResponse(200, { late: true }));
+      });
+    const event = apiEvent({ method: 'POST', path: PATH, pathParameters: { id: ID }, body: validBody });
+    const result = await handler(event, { ...lambdaContext, getRemainingTimeInMillis: () => 100 });
+    release();
+    const response = parseResponse(result);
+    expect(response.status).toBe(503);
+    expect(response.headers['retry-after']).toBe('2');
+    expect(response.body).toMatchObject({ status: 503, type: '/problems/service-unavailable' });
     warned.mockRestore();
   });
 

@@ -46,6 +46,8 @@ export function mapping(overrides: Partial<MappingConfig> = {}): MappingConfig {
     startingPositionTimestampMs: null,
     consumerGroupId: 'test-group',
     enabled: true,
+    provisioned: { minimumPollers: 1, maximumPollers: 2 },
+    filterPatterns: [],
     retry: { ...noRetries, maximumRetryAttempts: 3 },
     deadLetterTopic: 'events-dlq',
     configuredOnFailureDestination: null,

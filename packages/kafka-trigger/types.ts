@@ -9,9 +9,9 @@ export type EventSourceKind = 'msk' | 'kafka';
 
 export type TimestampType = 'CREATE_TIME' | 'LOG_APPEND_TIME';
 
-/** The retry behaviour of one mapping, already resolved to what runs locally (finite retries, a destination). */
+/** The retry behaviour of one mapping, resolved with AWS's defaults. */
 export interface RetryPolicy {
-  /** Retries after the first invocation of a batch (0 = invoke once). Always finite locally. */
+  /** Retries after the first invocation of a batch (0 = invoke once; Infinity = until the record expires). */
   readonly maximumRetryAttempts: number;
   readonly bisectBatchOnFunctionError: boolean;
   /** `FunctionResponseTypes: [ReportBatchItemFailures]`. */
@@ -42,10 +42,14 @@ export interface MappingConfig {
   readonly startingPositionTimestampMs: number | null;
   readonly consumerGroupId: string;
   readonly enabled: boolean;
+  /** ProvisionedPollerConfig (provisioned mode), null = on-demand mode. */
+  readonly provisioned: { readonly minimumPollers: number; readonly maximumPollers: number } | null;
+  /** FilterCriteria.Filters[].Pattern, parsed; [] = no filtering. */
+  readonly filterPatterns: readonly unknown[];
   readonly retry: RetryPolicy;
-  /** Local on-failure destination: a Kafka topic on the same cluster (never the source topic). */
-  readonly deadLetterTopic: string;
-  /** The on-failure destination as configured for AWS, if any (`kafka://…`, an SQS/SNS/S3 ARN). */
+  /** The on-failure destination topic (`kafka://<topic>`, same cluster, never the source topic); null = none. */
+  readonly deadLetterTopic: string | null;
+  /** The on-failure destination exactly as configured (`kafka://…`), if any. */
   readonly configuredOnFailureDestination: string | null;
   /** The function's timeout in ms (serverless-offline enforces it; the HTTP invoker waits a little longer). */
   readonly functionTimeoutMs: number;

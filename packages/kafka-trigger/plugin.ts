@@ -4,11 +4,11 @@
  * index.js. Starts once serverless-offline's Lambda invoke API is listening and stops before serverless-offline ends.
  *
  *   custom:
- *     kafkaTrigger:               # all optional
+ *     kafkaTrigger:               # all optional (README.md beside this file)
  *       brokers: ...              # default env KAFKA_BROKERS
- *       localBatchingWindowMs: 20 # local override of every mapping's batching window
- *       maximumRetryAttempts: 3   # when a mapping configures none
- *       onFailureDestination: kafka://my-dlq   # when the mapping's own destination is not a Kafka topic
+ *       localBatchingWindowMs: 20 # opt-in local override of every mapping's batching window (announced at start)
+ *
+ * A configuration the emulator cannot honour as AWS would stops `serverless offline` with a message naming it.
  */
 import net from 'node:net';
 import { KafkaTriggerConfigError, readMappings, type LocalSettings, type ServiceDefinition } from './config';
@@ -77,7 +77,7 @@ export function lambdaEndpoint(
   cliOptions: CliOptions,
   offlineCustom: unknown,
   env: Readonly<Record<string, string | undefined>>,
-): { baseUrl: string; host: string; port: number; noTimeout: boolean } {
+): { baseUrl: string; host: string; port: number; noTimeout: boolean; inProcess: boolean } {
   const custom =
     typeof offlineCustom === 'object' && offlineCustom !== null ? (offlineCustom as Record<string, unknown>) : {};
   const rawPort = cliOptions.lambdaPort ?? custom.lambdaPort ?? env.LAMBDA_PORT ?? 3002;
@@ -91,7 +91,44 @@ export function lambdaEndpoint(
   const host = rawHost === '0.0.0.0' ? '127.0.0.1' : rawHost === '::' ? '::1' : rawHost;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const noTimeout = Boolean(cliOptions.noTimeout ?? custom.noTimeout ?? false);
-  return { baseUrl: `http://${urlHost}:${port}`, host, port, noTimeout };
+  const inProcess = Boolean(cliOptions.useInProcess ?? custom.useInProcess ?? false);
+  return { baseUrl: `http://${urlHost}:${port}`, host, port, noTimeout, inProcess };
+}
+
+/** What runs locally for one mapping, in one line: every deviation from the deployed mapping is named here. */
+export function banner(mapping: MappingConfig, inProcess: boolean, localWindowMs: number | undefined): string {
+  const { retry } = mapping;
+  const deployedWindowMs = Math.round(mapping.deployedBatchingWindowSeconds * 1000);
+  const window =
+    localWindowMs !== undefined && localWindowMs !== deployedWindowMs
+      ? `window ${localWindowMs} ms LOCAL OVERRIDE (custom.kafkaTrigger.localBatchingWindowMs; deployed ${deployedWindowMs} ms)`
+      : `window ${mapping.batchingWindowMs} ms`;
+  const retries = Number.isFinite(retry.maximumRetryAttempts)
+    ? `${retry.maximumRetryAttempts} retries`
+    : 'retries until the record expires';
+  const controls = [
+    retry.bisectBatchOnFunctionError ? 'bisect' : null,
+    retry.reportBatchItemFailures ? 'ReportBatchItemFailures' : null,
+    retry.maximumRecordAgeMs !== null ? `max record age ${retry.maximumRecordAgeMs / 1000} s` : null,
+    mapping.filterPatterns.length > 0 ? `${mapping.filterPatterns.length} filter(s) on value` : null,
+  ].filter(Boolean);
+  return (
+    `${mapping.functionName} ← ${mapping.topic} (group ${mapping.consumerGroupId}, ` +
+    `${mapping.provisioned ? `provisioned ${mapping.provisioned.minimumPollers}..${mapping.provisioned.maximumPollers} pollers` : 'on-demand'}, ` +
+    `starting position ${mapping.startingPosition} unless the group exists, batch ≤ ${mapping.batchSize}, ${window}, ` +
+    `${retries}${controls.length > 0 ? `, ${controls.join(', ')}` : ''}, on failure → ` +
+    `${mapping.deadLetterTopic ? `kafka://${mapping.deadLetterTopic}` : 'discarded (no destination)'}, timeout ` +
+    `${mapping.functionTimeoutMs / 1000} s${inProcess ? ' NOT ENFORCED (in-process runner)' : ''})`
+  );
+}
+
+/**
+ * The CLI reports a hook's error but serverless-offline's servers, already listening, keep the process alive: make
+ * sure it ends (with a failure status) once the error has been printed.
+ */
+function refuse(): void {
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 2_000).unref();
 }
 
 function portOpen(host: string, port: number): Promise<boolean> {
@@ -186,16 +223,25 @@ export default class KafkaTriggerPlugin {
   async startAll(): Promise<void> {
     if (this.startLoop || this.stopping) return;
     let config: ReturnType<KafkaTriggerPlugin['read']>;
+    let endpoint: ReturnType<typeof lambdaEndpoint>;
     try {
       config = this.read();
+      endpoint = lambdaEndpoint(this.cliOptions, this.serverless.service.custom?.['serverless-offline'], process.env);
+      if (config.mappings.length > 0 && endpoint.inProcess && !config.local.allowUnterminatedTimeouts) {
+        throw new KafkaTriggerConfigError(
+          "serverless-offline's in-process runner (useInProcess) cannot end a function that timed out, so a retry " +
+            'could run while the timed-out attempt still does; use worker threads, or set ' +
+            'custom.kafkaTrigger.allowUnterminatedTimeouts: true to accept that',
+        );
+      }
     } catch (error) {
-      // A configuration error names the setting; the HTTP side of serverless-offline keeps running.
-      this.log.error(
-        `kafka-trigger: ${error instanceof Error ? error.message : String(error)} (Kafka trigger not started)`,
-      );
-      return;
+      // Refused loudly: serverless offline stops with this message instead of running something AWS would not.
+      const message = `kafka-trigger: ${error instanceof Error ? error.message : String(error)}`;
+      this.log.error(message);
+      refuse();
+      throw error instanceof KafkaTriggerConfigError ? error : new KafkaTriggerConfigError(message);
     }
-    for (const warning of config.warnings) this.log.warning(`kafka-trigger: ${warning}`);
+    for (const warning of config.warnings) this.log.notice(`kafka-trigger: ${warning}`);
     if (!config.local.enabled) {
       this.log.notice('kafka-trigger: disabled by custom.kafkaTrigger.enabled');
       return;
@@ -207,20 +253,16 @@ export default class KafkaTriggerPlugin {
     });
     if (mappings.length === 0) return;
     if (config.brokers.length === 0) {
-      this.log.warning(
-        'kafka-trigger: no Kafka brokers (set KAFKA_BROKERS or custom.kafkaTrigger.brokers); Kafka events are not emulated',
+      refuse();
+      throw new KafkaTriggerConfigError(
+        'kafka-trigger: no Kafka brokers (set KAFKA_BROKERS or custom.kafkaTrigger.brokers, or custom.kafkaTrigger.enabled: false)',
       );
-      return;
     }
-
-    let endpoint: ReturnType<typeof lambdaEndpoint>;
-    try {
-      endpoint = lambdaEndpoint(this.cliOptions, this.serverless.service.custom?.['serverless-offline'], process.env);
-    } catch (error) {
-      this.log.error(
-        `kafka-trigger: ${error instanceof Error ? error.message : String(error)} (Kafka trigger not started)`,
-      );
-      return;
+    for (const mapping of mappings) {
+      const line = `kafka-trigger: ${banner(mapping, endpoint.inProcess, config.local.localBatchingWindowMs)}`;
+      // A local deviation is shown even at the warning log level (npm start's).
+      if (/LOCAL OVERRIDE|NOT ENFORCED/.test(line)) this.log.warning(line);
+      else this.log.notice(line);
     }
     process.once('SIGINT', this.signalHandler);
     process.once('SIGTERM', this.signalHandler);
@@ -264,11 +306,7 @@ export default class KafkaTriggerPlugin {
           this.triggers.push(trigger);
           try {
             await trigger.start();
-            logger.info(
-              `invoking ${mapping.functionName} via ${endpoint.baseUrl} (group ${mapping.consumerGroupId}, ` +
-                `batch ≤ ${mapping.batchSize} / ${mapping.batchingWindowMs} ms, retries ${mapping.retry.maximumRetryAttempts}, ` +
-                `on failure → ${mapping.deadLetterTopic})`,
-            );
+            logger.info(`Kafka trigger running: invoking ${mapping.functionName} via ${endpoint.baseUrl}`);
             return;
           } catch (error) {
             this.triggers = this.triggers.filter((other) => other !== trigger);

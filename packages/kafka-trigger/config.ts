@@ -3,11 +3,13 @@
  *
  * The mapping is derived the way the framework compiles it (the AWS::Lambda::EventSourceMapping properties of
  * osls' `msk` / `kafka` event compilers), then `resources.extensions.<LogicalId>.Properties` is shallow-merged over
- * it exactly like the framework's extension merge, so what runs locally is what will be deployed. Only what cannot
- * run locally comes from `custom.kafkaTrigger` (brokers, a Kafka dead-letter topic instead of SQS/SNS/S3, a bounded
- * default retry count, a shorter batching window).
+ * it exactly like the framework's extension merge, so what runs locally is what will be deployed. A setting this
+ * emulator cannot honour the way AWS does is refused (KafkaTriggerConfigError naming it), never warned about and
+ * ignored. Only what cannot come from the mapping comes from `custom.kafkaTrigger` (brokers, an explicitly announced
+ * shorter batching window).
  */
 import { z } from 'zod';
+import { compileFilterCriteria, FilterCriteriaError } from './filter';
 import type { EventSourceKind, MappingConfig, StartingPosition } from './types';
 
 /** The part of a (variables-resolved) serverless service that the reader needs. */
@@ -73,14 +75,15 @@ const localSettingsSchema = z
     enabled: flag(true),
     brokers: z.preprocess(unset, z.union([z.string(), z.array(z.string())]).optional()),
     clientId: z.preprocess(unset, z.string().min(1).optional()),
-    /** Replaces every mapping's batching window locally (e.g. 20 ms for low latency). */
+    /** Opt-in: replaces every mapping's batching window locally (e.g. 20 ms); the start banner says so. */
     localBatchingWindowMs: integer(0, 300_000),
-    /** Retries used when a mapping configures none (AWS would retry forever, blocking the partition). */
-    maximumRetryAttempts: integer(0, 10_000, 3),
-    /** Local on-failure destination when the mapping's own is not a Kafka topic: `kafka://<topic>` or `<topic>`. */
-    onFailureDestination: z.preprocess(unset, z.string().min(1).optional()),
-    /** Creates a missing dead-letter topic (same partition count as the source) instead of refusing to start. */
+    /** Creates a missing on-failure destination topic (same partition count as the source) instead of refusing. */
     createDeadLetterTopic: flag(true),
+    /**
+     * Opt-in for serverless-offline's in-process runner, which cannot end a timed-out handler: a timed-out attempt
+     * is reported as `Sandbox.Timedout` but its code runs on. Without it such a setup is refused.
+     */
+    allowUnterminatedTimeouts: flag(false),
     retryBackoffBaseMs: integer(0, 60_000, 200),
     retryBackoffMaxMs: integer(0, 300_000, 5_000),
     /** How long shutdown waits for in-flight invocations before leaving their offsets uncommitted (npm start
@@ -105,8 +108,45 @@ export class KafkaTriggerConfigError extends Error {
 
 const AWS_DEFAULT_BATCH_SIZE = 100;
 const AWS_DEFAULT_KAFKA_WINDOW_SECONDS = 0.5;
-/** "With a destination, infinite retries are capped at 10": locally there is always a destination. */
+/** "When you configure both infinite retries and an on-failure destination, Lambda applies a maximum of 10". */
 const INFINITE_RETRIES_WITH_DESTINATION = 10;
+/** AWS's filter quota per event source mapping (5 by default, raisable to 10). */
+const MAX_FILTERS = 10;
+
+/**
+ * Every AWS::Lambda::EventSourceMapping property a Kafka mapping may carry, and whether the emulator honours it.
+ * `identity`: names the mapping (function, cluster, topics), nothing to emulate beyond that.
+ * `access`: authentication/network of the pollers; the local broker is plaintext on loopback, so nothing applies.
+ */
+const KNOWN_PROPERTIES: Readonly<Record<string, 'honoured' | 'identity' | 'access'>> = {
+  FunctionName: 'identity',
+  EventSourceArn: 'identity',
+  SelfManagedEventSource: 'identity',
+  Topics: 'honoured',
+  BatchSize: 'honoured',
+  MaximumBatchingWindowInSeconds: 'honoured',
+  StartingPosition: 'honoured',
+  StartingPositionTimestamp: 'honoured',
+  Enabled: 'honoured',
+  AmazonManagedKafkaEventSourceConfig: 'honoured',
+  SelfManagedKafkaEventSourceConfig: 'honoured',
+  MaximumRetryAttempts: 'honoured',
+  MaximumRecordAgeInSeconds: 'honoured',
+  BisectBatchOnFunctionError: 'honoured',
+  FunctionResponseTypes: 'honoured',
+  DestinationConfig: 'honoured',
+  FilterCriteria: 'honoured',
+  ProvisionedPollerConfig: 'honoured',
+  SourceAccessConfigurations: 'access',
+};
+/** The error-handling controls AWS applies to Kafka mappings in provisioned mode only. */
+const PROVISIONED_ONLY = [
+  'MaximumRetryAttempts',
+  'MaximumRecordAgeInSeconds',
+  'BisectBatchOnFunctionError',
+  'FunctionResponseTypes',
+  'DestinationConfig',
+] as const;
 const SERVERLESS_DEFAULT_TIMEOUT_SECONDS = 6;
 const KAFKA_TRIGGER_MAX_TIMEOUT_SECONDS = 14 * 60;
 
@@ -197,6 +237,18 @@ function compileProperties(kind: EventSourceKind, event: Record<string, unknown>
   if (kind === 'kafka' && typeof event.onFailureDestination === 'string') {
     properties.DestinationConfig = { OnFailure: { Destination: event.onFailureDestination } };
   }
+  if (Array.isArray(event.filterPatterns)) {
+    properties.FilterCriteria = {
+      Filters: event.filterPatterns.map((pattern) => ({ Pattern: JSON.stringify(pattern) })),
+    };
+  }
+  if (isRecord(event.provisionedPollerConfig)) {
+    const { minimumPollers, maximumPollers } = event.provisionedPollerConfig;
+    properties.ProvisionedPollerConfig = {
+      ...(minimumPollers !== undefined ? { MinimumPollers: minimumPollers } : {}),
+      ...(maximumPollers !== undefined ? { MaximumPollers: maximumPollers } : {}),
+    };
+  }
   return properties;
 }
 
@@ -223,6 +275,60 @@ function integerIn(value: number, min: number, max: number, name: string, where:
     throw new KafkaTriggerConfigError(`${where}: ${name} must be an integer in ${min}..${max}, got ${value}`);
   }
   return value;
+}
+
+function readProvisioned(
+  properties: Properties,
+  where: string,
+): { minimumPollers: number; maximumPollers: number } | null {
+  const config = properties.ProvisionedPollerConfig;
+  if (config === undefined || config === null) return null;
+  if (!isRecord(config)) throw new KafkaTriggerConfigError(`${where}: ProvisionedPollerConfig must be an object`);
+  for (const key of Object.keys(config)) {
+    if (!['MinimumPollers', 'MaximumPollers', 'PollerGroupName'].includes(key)) {
+      throw new KafkaTriggerConfigError(`${where}: ProvisionedPollerConfig.${key} is unknown`);
+    }
+  }
+  const minimumPollers = integerIn(
+    numberProperty(config, 'MinimumPollers', where) ?? 1,
+    1,
+    200,
+    'MinimumPollers',
+    where,
+  );
+  const maximumPollers = integerIn(
+    numberProperty(config, 'MaximumPollers', where) ?? 200,
+    1,
+    2000,
+    'MaximumPollers',
+    where,
+  );
+  if (minimumPollers > maximumPollers) {
+    throw new KafkaTriggerConfigError(`${where}: MinimumPollers must not exceed MaximumPollers`);
+  }
+  return { minimumPollers, maximumPollers };
+}
+
+function readFilterPatterns(properties: Properties, where: string): unknown[] {
+  const criteria = properties.FilterCriteria;
+  if (criteria === undefined || criteria === null) return [];
+  if (!isRecord(criteria) || !Array.isArray(criteria.Filters)) {
+    throw new KafkaTriggerConfigError(`${where}: FilterCriteria must be { Filters: [{ Pattern }] }`);
+  }
+  if (criteria.Filters.length > MAX_FILTERS) {
+    throw new KafkaTriggerConfigError(`${where}: at most ${MAX_FILTERS} filters per event source mapping`);
+  }
+  return criteria.Filters.map((filter, index) => {
+    if (!isRecord(filter) || filter.Pattern === undefined) {
+      throw new KafkaTriggerConfigError(`${where}: FilterCriteria.Filters[${index}] needs a Pattern`);
+    }
+    if (typeof filter.Pattern !== 'string') return filter.Pattern;
+    try {
+      return JSON.parse(filter.Pattern) as unknown;
+    } catch {
+      throw new KafkaTriggerConfigError(`${where}: FilterCriteria.Filters[${index}].Pattern is not JSON`);
+    }
+  });
 }
 
 export function readLocalSettings(custom: unknown): LocalSettings {
@@ -304,14 +410,55 @@ export function readMappings(definition: ServiceDefinition, options: ReadOptions
       // AWS uses the mapping's UUID when no group id is set; locally a stable name plays that part.
       const consumerGroupId = configuredGroupId ?? `${functionName}-${topic}`;
 
-      const retriesConfigured = numberProperty(properties, 'MaximumRetryAttempts', propsWhere);
-      let maximumRetryAttempts: number;
-      if (retriesConfigured === undefined) {
-        maximumRetryAttempts = local.maximumRetryAttempts;
-      } else {
-        integerIn(retriesConfigured, -1, 10_000, 'MaximumRetryAttempts', propsWhere);
-        maximumRetryAttempts = retriesConfigured === -1 ? INFINITE_RETRIES_WITH_DESTINATION : retriesConfigured;
+      for (const name of Object.keys(properties)) {
+        if (!(name in KNOWN_PROPERTIES)) {
+          throw new KafkaTriggerConfigError(
+            `${propsWhere}: ${name} is not emulated for Kafka event source mappings (remove it, or extend the emulator)`,
+          );
+        }
       }
+
+      const provisioned = readProvisioned(properties, propsWhere);
+      if (!provisioned) {
+        const gated = PROVISIONED_ONLY.filter((name) => properties[name] !== undefined);
+        if (gated.length > 0) {
+          throw new KafkaTriggerConfigError(
+            `${propsWhere}: ${gated.join(', ')} apply to Kafka event source mappings in provisioned mode only; ` +
+              'set provisionedPollerConfig (ProvisionedPollerConfig), or remove them',
+          );
+        }
+      }
+
+      const destinationConfig = properties.DestinationConfig;
+      const onFailure =
+        isRecord(destinationConfig) && isRecord(destinationConfig.OnFailure) ? destinationConfig.OnFailure : null;
+      const configuredOnFailureDestination = onFailure ? (firstNonEmpty(onFailure.Destination) ?? null) : null;
+      let deadLetterTopic: string | null = null;
+      if (configuredOnFailureDestination !== null) {
+        deadLetterTopic = configuredOnFailureDestination.startsWith('kafka://')
+          ? parseKafkaDestination(configuredOnFailureDestination)
+          : null;
+        if (deadLetterTopic === null) {
+          throw new KafkaTriggerConfigError(
+            `${propsWhere}: on-failure destination ${JSON.stringify(configuredOnFailureDestination)} is not emulated ` +
+              '(only a Kafka topic on the same cluster, kafka://<topic>, is)',
+          );
+        }
+        if (deadLetterTopic === topic) {
+          throw new KafkaTriggerConfigError(
+            `${propsWhere}: the on-failure destination must not be the source topic ${topic}`,
+          );
+        }
+      }
+
+      const retriesConfigured = numberProperty(properties, 'MaximumRetryAttempts', propsWhere) ?? -1;
+      integerIn(retriesConfigured, -1, 10_000, 'MaximumRetryAttempts', propsWhere);
+      const maximumRetryAttempts =
+        retriesConfigured !== -1
+          ? retriesConfigured
+          : deadLetterTopic !== null
+            ? INFINITE_RETRIES_WITH_DESTINATION
+            : Number.POSITIVE_INFINITY;
       const recordAgeSeconds = numberProperty(properties, 'MaximumRecordAgeInSeconds', propsWhere);
       if (recordAgeSeconds !== undefined && recordAgeSeconds !== -1) {
         integerIn(recordAgeSeconds, 60, 604_800, 'MaximumRecordAgeInSeconds', propsWhere);
@@ -320,45 +467,24 @@ export function readMappings(definition: ServiceDefinition, options: ReadOptions
       if (responseTypes !== undefined && !Array.isArray(responseTypes)) {
         throw new KafkaTriggerConfigError(`${propsWhere}: FunctionResponseTypes must be a list`);
       }
-
-      const destinationConfig = properties.DestinationConfig;
-      const onFailure =
-        isRecord(destinationConfig) && isRecord(destinationConfig.OnFailure) ? destinationConfig.OnFailure : null;
-      const configuredOnFailureDestination = onFailure ? (firstNonEmpty(onFailure.Destination) ?? null) : null;
-      const configuredKafkaDestination =
-        configuredOnFailureDestination?.startsWith('kafka://') === true
-          ? parseKafkaDestination(configuredOnFailureDestination)
-          : null;
-      const localDestination = local.onFailureDestination ? parseKafkaDestination(local.onFailureDestination) : null;
-      if (local.onFailureDestination && !localDestination) {
-        throw new KafkaTriggerConfigError(
-          `custom.kafkaTrigger.onFailureDestination must be kafka://<topic> or a topic name, got ${local.onFailureDestination}`,
-        );
-      }
-      const deadLetterTopic =
-        configuredKafkaDestination ??
-        localDestination ??
-        firstNonEmpty(options.env.KAFKA_DLQ_TOPIC, fn.environment?.KAFKA_DLQ_TOPIC, providerEnv.KAFKA_DLQ_TOPIC) ??
-        `${topic}-dlq`;
-      if (deadLetterTopic === topic) {
-        throw new KafkaTriggerConfigError(
-          `${propsWhere}: the on-failure destination must not be the source topic ${topic}`,
-        );
-      }
-      if (configuredOnFailureDestination && !configuredKafkaDestination) {
-        warnings.push(
-          `${where}: on-failure destination ${configuredOnFailureDestination} is emulated by the Kafka topic ${deadLetterTopic}`,
-        );
+      for (const type of responseTypes ?? []) {
+        if (type !== 'ReportBatchItemFailures') {
+          throw new KafkaTriggerConfigError(`${propsWhere}: FunctionResponseTypes ${JSON.stringify(type)} is unknown`);
+        }
       }
 
-      if (event.filterPatterns !== undefined) {
-        warnings.push(`${where}: filterPatterns are not emulated locally; every record reaches the function`);
+      const filterPatterns = readFilterPatterns(properties, propsWhere);
+      try {
+        compileFilterCriteria(filterPatterns, `${propsWhere}: FilterCriteria`);
+      } catch (error) {
+        if (error instanceof FilterCriteriaError) throw new KafkaTriggerConfigError(error.message);
+        throw error;
       }
 
       const timeoutSeconds = fn.timeout ?? definition.providerTimeout ?? SERVERLESS_DEFAULT_TIMEOUT_SECONDS;
       if (timeoutSeconds > KAFKA_TRIGGER_MAX_TIMEOUT_SECONDS) {
-        warnings.push(
-          `${where}: AWS caps the timeout of Kafka-triggered functions at 14 minutes (${timeoutSeconds} s set)`,
+        throw new KafkaTriggerConfigError(
+          `${where}: a function behind a Kafka event source mapping may run at most 14 minutes (timeout ${timeoutSeconds} s)`,
         );
       }
 
@@ -391,6 +517,8 @@ export function readMappings(definition: ServiceDefinition, options: ReadOptions
             : null,
         consumerGroupId,
         enabled: booleanProperty(properties, 'Enabled', propsWhere) ?? true,
+        provisioned,
+        filterPatterns,
         retry: {
           maximumRetryAttempts,
           bisectBatchOnFunctionError: booleanProperty(properties, 'BisectBatchOnFunctionError', propsWhere) ?? false,
@@ -407,10 +535,22 @@ export function readMappings(definition: ServiceDefinition, options: ReadOptions
 
   for (const logicalId of Object.keys(extensions)) {
     if (/EventSourceMapping(MSK|Kafka)/.test(logicalId) && !usedExtensions.has(logicalId)) {
-      warnings.push(
+      throw new KafkaTriggerConfigError(
         `resources.extensions.${logicalId} matches no msk/kafka event (known: ${mappings.map((m) => m.logicalId).join(', ') || 'none'})`,
       );
     }
+  }
+  // "The consumer group ID that you specify must be unique among all your Kafka event sources."
+  const byGroup = new Map<string, MappingConfig>();
+  for (const mapping of mappings) {
+    const other = byGroup.get(mapping.consumerGroupId);
+    if (other) {
+      throw new KafkaTriggerConfigError(
+        `consumer group id ${mapping.consumerGroupId} is used by ${other.logicalId} and ${mapping.logicalId}; ` +
+          'AWS requires it to be unique among Kafka event source mappings',
+      );
+    }
+    byGroup.set(mapping.consumerGroupId, mapping);
   }
 
   return { mappings, local, brokers, warnings };

@@ -11,10 +11,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel, Partitioners, type KafkaMessage } from 'kafkajs';
-import { DEAD_LETTER_HEADERS } from './dead-letter';
 import type { LambdaKafkaEvent } from './encoding';
 import { mskEventSchema } from './testing/event-schema';
-import { eventually } from './testing/poll';
+import { eventually, outputContains } from './testing/poll';
 
 jest.setTimeout(240_000);
 
@@ -70,7 +69,6 @@ custom:
     host: 127.0.0.1
   kafkaTrigger:
     localBatchingWindowMs: 50
-    maximumRetryAttempts: 1
     retryBackoffBaseMs: 20
 functions:
   sink:
@@ -83,10 +81,14 @@ functions:
           batchSize: 3
           startingPosition: TRIM_HORIZON
           consumerGroupId: ${group}
+          provisionedPollerConfig:
+            minimumPollers: 1
+            maximumPollers: 1
 resources:
   extensions:
     SinkEventSourceMappingMSKPlugintest${topic.replace(/[^0-9A-Za-z]/g, '').replace(/^./, (c) => c.toUpperCase())}:
       Properties:
+        MaximumRetryAttempts: 1
         DestinationConfig:
           OnFailure:
             Destination: kafka://${dlq}
@@ -161,12 +163,7 @@ describe('kafka-trigger plugin under serverless offline', () => {
     );
     offline.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     offline.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await eventually(
-      () => (output.includes('Kafka trigger running') ? true : undefined),
-      `the trigger to start (output so far: ${output.slice(-2000)})`,
-      180_000,
-      200,
-    );
+    await outputContains(() => output, 'Kafka trigger running', 180_000);
 
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
@@ -184,9 +181,9 @@ describe('kafka-trigger plugin under serverless offline', () => {
 
     const dead = await readDeadLetters(1);
     expect(dead.map((message) => message.value?.toString())).toEqual(['poison']);
-    expect(dead[0]!.headers?.[DEAD_LETTER_HEADERS.reason]?.toString()).toBe('FunctionError');
-    expect(dead[0]!.headers?.[DEAD_LETTER_HEADERS.errorMessage]?.toString()).toBe('poison in batch');
-    expect(dead[0]!.headers?.[DEAD_LETTER_HEADERS.functionName]?.toString()).toBe('ktplugin-local-sink');
+    expect(dead[0]!.key?.toString()).toBe('b');
+    expect(dead[0]!.headers).toEqual({});
+    expect(output).toContain('poison in batch');
     const delivered = events();
     for (const event of delivered) expect(mskEventSchema.safeParse(event).error).toBeUndefined();
     const values = delivered.flatMap((event) =>
@@ -219,4 +216,167 @@ describe('kafka-trigger plugin under serverless offline', () => {
       await admin.disconnect();
     }
   });
+});
+
+/** A second throwaway service in its own folder (same plugin link), for the timeout and refusal cases. */
+function makeService(name: string, yaml: string, handler: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `kafka-trigger-${name}-`));
+  fs.mkdirSync(path.join(dir, 'local'));
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
+  fs.symlinkSync(__dirname, path.join(dir, 'local', 'kafka-trigger'));
+  fs.writeFileSync(path.join(dir, 'package.json'), `{"name":"${name}","private":true}\n`);
+  fs.writeFileSync(path.join(dir, 'handler.js'), handler);
+  fs.writeFileSync(path.join(dir, 'serverless.yml'), yaml);
+  return dir;
+}
+
+async function startOffline(dir: string): Promise<{ child: ChildProcess; output: () => string }> {
+  const [httpPort, lambdaPort] = [await freePort(), await freePort()];
+  const child = spawn(
+    path.join(REPO, 'node_modules', '.bin', 'serverless'),
+    ['offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
+    {
+      cwd: dir,
+      env: { ...process.env, KAFKA_BROKERS: brokers.join(','), SLS_TELEMETRY_DISABLED: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let text = '';
+  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return { child, output: () => text };
+}
+
+const slowYaml = (name: string, source: string, destination: string, extraCustom = ''): string => `service: ${name}
+frameworkVersion: "4"
+plugins:
+  - ./local/kafka-trigger
+  - serverless-offline
+provider:
+  name: aws
+  runtime: nodejs22.x
+  region: eu-west-1
+  stage: local
+  environment:
+    OUT_FILE: \${env:OUT_FILE, '/dev/null'}
+custom:
+  serverless-offline:
+    host: 127.0.0.1
+${extraCustom}  kafkaTrigger:
+    localBatchingWindowMs: 50
+    retryBackoffBaseMs: 20
+functions:
+  slow:
+    handler: handler.slow
+    timeout: 2
+    events:
+      - msk:
+          arn: arn:aws:kafka:eu-west-1:000000000000:cluster/plugin-test/1
+          topic: ${source}
+          startingPosition: TRIM_HORIZON
+          consumerGroupId: ${source}-group
+          provisionedPollerConfig:
+            minimumPollers: 1
+resources:
+  extensions:
+    SlowEventSourceMappingMSKPlugintest${source.replace(/[^0-9A-Za-z]/g, '').replace(/^./, (c) => c.toUpperCase())}:
+      Properties:
+        MaximumRetryAttempts: 1
+        DestinationConfig:
+          OnFailure:
+            Destination: ${destination}
+`;
+
+const SLOW_HANDLER = `'use strict';
+const fs = require('node:fs');
+exports.slow = async () => {
+  fs.appendFileSync(process.env.OUT_FILE, 'start ' + Date.now() + '\\n');
+  await new Promise((resolve) => setTimeout(resolve, 4000));
+  fs.appendFileSync(process.env.OUT_FILE, 'end ' + Date.now() + '\\n');
+};
+`;
+
+describe('kafka-trigger plugin: timeouts and refusals', () => {
+  const dirs: string[] = [];
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('given worker threads and a handler slower than its timeout, when invoked, then each attempt is ended at the timeout before the retry starts, and the record reaches the destination', async () => {
+    const source = `${runId}-slow`;
+    const failures = `${runId}-slow-failures`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: source, numPartitions: 1 }], waitForLeaders: true });
+    const dir = makeService('ktslow', slowYaml('ktslow', source, `kafka://${failures}`), SLOW_HANDLER);
+    dirs.push(dir);
+    const outFile = path.join(dir, 'attempts.txt');
+    process.env.OUT_FILE = outFile;
+    const { child, output } = await startOffline(dir);
+    delete process.env.OUT_FILE;
+    children.push(child);
+    try {
+      await outputContains(output, 'Kafka trigger running', 180_000);
+      expect(output()).toMatch(/timeout 2 s\)/);
+      expect(output()).not.toMatch(/NOT ENFORCED/);
+      const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+      await producer.connect();
+      await producer.send({ topic: source, acks: -1, messages: [{ key: 'k', value: 'slow' }] });
+      await producer.disconnect();
+
+      await eventually(
+        async () => {
+          const [entry] = await admin.fetchOffsets({ groupId: `${source}-group`, topics: [source] });
+          return entry?.partitions[0]?.offset === '1' ? true : undefined;
+        },
+        'the record committed after its retry',
+        60_000,
+      );
+      // Let a surviving first attempt (it would end 4 s after its start) show itself.
+      await new Promise((resolve) => setTimeout(resolve, 4_500));
+      const lines = fs.readFileSync(outFile, 'utf8').trim().split('\n');
+      const starts = lines.filter((line) => line.startsWith('start ')).map((line) => Number(line.split(' ')[1]));
+
+      expect(lines.filter((line) => line.startsWith('end '))).toEqual([]);
+      expect(starts).toHaveLength(2);
+      // The retry came after the timeout (2 s, less the worker's start-up before the handler wrote its line).
+      expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(1_000);
+      const failed = await admin.fetchTopicOffsets(failures);
+      expect(failed[0]!.high).toBe('1');
+    } finally {
+      child.kill('SIGINT');
+      await admin.deleteTopics({ topics: [source, failures] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+
+  it.each([
+    ['the in-process runner without the opt-in', 'arn:aws:kafka:eu-west-1:000000000000:x', /in-process runner/],
+    ['an SQS on-failure destination', 'arn:aws:sqs:eu-west-1:000000000000:q', /is not emulated \(only a Kafka topic/],
+  ])(
+    'given %s, when serverless offline starts, then it stops with a message naming the setting',
+    async (_, destination, message) => {
+      const inProcess = String(message).includes('in-process');
+      const yaml = slowYaml(
+        'ktrefused',
+        `${runId}-refused`,
+        inProcess ? `kafka://${runId}-refused-failures` : destination,
+        inProcess ? '    useInProcess: true\n' : '',
+      );
+      const dir = makeService('ktrefused', yaml, SLOW_HANDLER);
+      dirs.push(dir);
+      const { child, output } = await startOffline(dir);
+      children.push(child);
+
+      const code = await new Promise<number | null>((resolve) => {
+        if (child.exitCode !== null) resolve(child.exitCode);
+        else child.once('exit', (exitCode) => resolve(exitCode));
+      });
+
+      expect(code).not.toBe(0);
+      expect(output()).toMatch(message);
+    },
+  );
 });

@@ -25,6 +25,7 @@ import {
 import { subscriptionAwareAssigner } from './assigner';
 import { sendToDeadLetterTopic } from './dead-letter';
 import { buildEvent, type EventSource } from './encoding';
+import { compileFilterCriteria, type RecordFilter } from './filter';
 import { FunctionError, type Invoke } from './invoker';
 import { BatchScheduler, systemClock, type Clock } from './scheduler';
 import { silentLogger, type MappingConfig, type SourceRecord, type TriggerLogger } from './types';
@@ -38,7 +39,7 @@ export interface KafkaTriggerOptions {
   readonly backoff?: BackoffSettings;
   /** How long stop() waits for in-flight batches before leaving them uncommitted (default 8 s). */
   readonly shutdownGraceMs?: number;
-  /** Create a missing dead-letter topic (default true); otherwise start() fails. */
+  /** Create a missing on-failure destination topic (default true); otherwise start() fails. */
   readonly createDeadLetterTopic?: boolean;
   readonly consumer?: {
     readonly sessionTimeout?: number;
@@ -58,6 +59,10 @@ export interface TriggerStats {
   functionErrors: number;
   partialFailures: number;
   deadLettered: number;
+  /** Records dropped by FilterCriteria (committed without an invocation). */
+  filteredOut: number;
+  /** Records that exhausted their retries with no on-failure destination (committed, not delivered anywhere). */
+  discarded: number;
   commits: number;
   commitFailures: number;
   rebalances: number;
@@ -151,6 +156,9 @@ export class KafkaTrigger {
   private recommitPending = false;
   /** Starting offsets still to apply to partitions without a committed offset (LATEST / AT_TIMESTAMP). */
   private initialPositions = new Map<number, number>();
+  /** The consumer group existed when the mapping started (StartingPosition is then ignored). */
+  private groupExisted = false;
+  private readonly filter: RecordFilter | null;
   readonly stats: TriggerStats = {
     batches: 0,
     records: 0,
@@ -158,6 +166,8 @@ export class KafkaTrigger {
     functionErrors: 0,
     partialFailures: 0,
     deadLettered: 0,
+    filteredOut: 0,
+    discarded: 0,
     commits: 0,
     commitFailures: 0,
     rebalances: 0,
@@ -170,6 +180,7 @@ export class KafkaTrigger {
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.filter = compileFilterCriteria(this.mapping.filterPatterns, `${this.mapping.logicalId}.FilterCriteria`);
     if (options.brokers.length === 0) throw new Error('KafkaTrigger needs at least one broker');
     this.source = {
       kind: this.mapping.kind,
@@ -218,7 +229,7 @@ export class KafkaTrigger {
     await this.admin.connect();
     try {
       const partitions = await this.waitForTopic(this.admin, topic);
-      await this.ensureDeadLetterTopic(this.admin, deadLetterTopic, partitions);
+      if (deadLetterTopic !== null) await this.ensureDeadLetterTopic(this.admin, deadLetterTopic, partitions);
       this.initialPositions = await this.startingPositions(this.admin);
     } finally {
       await this.admin.disconnect().catch(() => undefined);
@@ -346,31 +357,33 @@ export class KafkaTrigger {
     if (this.options.createDeadLetterTopic === false) {
       throw new Error(`On-failure destination topic ${topic} does not exist`);
     }
-    this.logger.warn(`Creating the missing dead-letter topic ${topic} (${partitions} partitions)`);
+    this.logger.warn(`Creating the missing on-failure destination topic ${topic} (${partitions} partitions)`);
     await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
   }
 
   /**
-   * LATEST / AT_TIMESTAMP: like an event source mapping, the starting position is fixed when the mapping starts: for
-   * partitions the group has no committed offset for, the end of the log / the first offset at or after the
-   * timestamp, looked up now and applied (seek + commit) when the partition is first assigned. TRIM_HORIZON needs
-   * nothing: the consumer starts such partitions at the earliest offset. Committed offsets always win.
+   * AWS: "if Kafka finds a valid existing consumer group with the same ID, Lambda ignores the StartingPosition";
+   * otherwise the position is fixed when the mapping is created. So for a new group: TRIM_HORIZON starts at the
+   * earliest offsets, LATEST / AT_TIMESTAMP at the end of the log / the first offset at or after the timestamp,
+   * looked up now and applied (seek + commit) when each partition is first assigned. For an existing group
+   * (committed offsets or members) nothing is applied: its committed offsets are where it goes on.
    */
   private async startingPositions(admin: Admin): Promise<Map<number, number>> {
     const { topic, consumerGroupId, startingPosition, startingPositionTimestampMs } = this.mapping;
     const positions = new Map<number, number>();
+    const { groups } = await admin.describeGroups([consumerGroupId]);
+    this.groupExisted = groups.some((group) => group.groupId === consumerGroupId && group.state !== 'Dead');
+    if (this.groupExisted) {
+      this.logger.info(`Consumer group ${consumerGroupId} exists: StartingPosition ${startingPosition} is ignored`);
+      return positions;
+    }
     if (startingPosition === 'TRIM_HORIZON') return positions;
-    const committed = await admin.fetchOffsets({ groupId: consumerGroupId, topics: [topic] });
-    const fresh = new Set(
-      (committed[0]?.partitions ?? []).filter((entry) => Number(entry.offset) < 0).map((entry) => entry.partition),
-    );
-    if (fresh.size === 0) return positions;
     const found =
       startingPosition === 'LATEST'
         ? (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, offset: high }))
         : await admin.fetchTopicOffsetsByTimestamp(topic, startingPositionTimestampMs ?? 0);
     for (const { partition, offset } of found) {
-      if (fresh.has(partition) && Number(offset) >= 0) positions.set(partition, Number(offset));
+      if (Number(offset) >= 0) positions.set(partition, Number(offset));
     }
     return positions;
   }
@@ -416,8 +429,10 @@ export class KafkaTrigger {
       if (!event.payload.restart) void this.restartConsumer(consumer);
     });
     await consumer.connect();
-    // fromBeginning only applies to a group without committed offsets: committed offsets win, as with Lambda.
-    await consumer.subscribe({ topics: [topic], fromBeginning: startingPosition !== 'LATEST' });
+    // fromBeginning only applies to partitions without a committed offset. A new group's LATEST positions are applied
+    // by seek + commit (startingPositions); an existing group's uncommitted partitions start at the earliest offset
+    // (AWS does not say; nothing is skipped this way).
+    await consumer.subscribe({ topics: [topic], fromBeginning: this.groupExisted || startingPosition !== 'LATEST' });
     await consumer.run({
       autoCommit: false,
       // Resolving moves the fetch position on; commits happen only when the batch is handled.
@@ -558,27 +573,43 @@ export class KafkaTrigger {
     }
   }
 
-  private async runBatch(batch: SourceRecord[]): Promise<void> {
+  private async runBatch(fetched: SourceRecord[]): Promise<void> {
     this.stats.batches += 1;
-    this.stats.records += batch.length;
-    const summary = await processBatch(batch, this.mapping.retry, this.backoff, {
-      invoke: (records) => this.invokeRecords(records),
-      deadLetter: async (records, failure) => {
-        if (!this.producer) throw new Error('producer not connected');
-        await sendToDeadLetterTopic(this.producer, this.mapping.deadLetterTopic, records, failure, {
-          functionName: this.mapping.functionName,
-          consumerGroupId: this.mapping.consumerGroupId,
-          eventSourceArn: this.mapping.eventSourceArn,
-        });
-      },
-      handled: (records) => this.handled(records),
-      sleep: (ms) => this.sleep(ms),
-      isStopping: () => this.stopping,
-      now: () => this.clock.now(),
-      logger: this.logger,
-    });
-    this.stats.partialFailures += summary.partialFailures;
-    this.stats.deadLettered += summary.deadLettered;
+    this.stats.records += fetched.length;
+    const filter = this.filter;
+    const batch = filter ? fetched.filter((record) => filter(record.value)) : fetched;
+    const filteredOut = filter ? fetched.filter((record) => !batch.includes(record)) : [];
+    if (batch.length > 0) {
+      const summary = await processBatch(batch, this.mapping.retry, this.backoff, {
+        invoke: (records) => this.invokeRecords(records),
+        deadLetter: async (records, failure) => {
+          const topic = this.mapping.deadLetterTopic;
+          if (topic === null) {
+            // AWS without a destination: the records are skipped once retries (or their age) run out.
+            this.stats.discarded += records.length;
+            this.logger.error('Records discarded (retries exhausted, no on-failure destination)', {
+              reason: failure.reason,
+              records: records.map((record) => `${record.topic}-${record.partition}@${record.offset}`),
+            });
+            return;
+          }
+          if (!this.producer) throw new Error('producer not connected');
+          await sendToDeadLetterTopic(this.producer, topic, records);
+          this.stats.deadLettered += records.length;
+        },
+        handled: (records) => this.handled(records),
+        sleep: (ms) => this.sleep(ms),
+        isStopping: () => this.stopping,
+        now: () => this.clock.now(),
+        logger: this.logger,
+      });
+      this.stats.partialFailures += summary.partialFailures;
+    }
+    if (filteredOut.length > 0) {
+      // Committed only after the rest of the batch, so a commit never passes an unprocessed record.
+      this.stats.filteredOut += filteredOut.length;
+      await this.handled(filteredOut);
+    }
   }
 }
 

@@ -1,7 +1,7 @@
-import { buildDeadLetterMessages, DEAD_LETTER_HEADERS } from './dead-letter';
+import { buildDeadLetterMessages } from './dead-letter';
 import { classifyInvokeResponse } from './invoker';
-import { lambdaEndpoint } from './plugin';
-import { record } from './testing/fixtures';
+import { banner, lambdaEndpoint } from './plugin';
+import { mapping, record } from './testing/fixtures';
 
 describe('classifyInvokeResponse', () => {
   it('given 200 with a JSON body, when classified, then it is the response payload', () => {
@@ -89,39 +89,71 @@ describe('lambdaEndpoint', () => {
   it('given a wildcard host, when resolved, then loopback is used', () => {
     expect(lambdaEndpoint({ host: '0.0.0.0' }, undefined, {}).host).toBe('127.0.0.1');
   });
+
+  it('given useInProcess from the CLI or custom.serverless-offline, when resolved, then the in-process runner is detected', () => {
+    expect(lambdaEndpoint({}, { useInProcess: true }, {}).inProcess).toBe(true);
+    expect(lambdaEndpoint({ useInProcess: true }, {}, {}).inProcess).toBe(true);
+    expect(lambdaEndpoint({}, {}, {}).inProcess).toBe(false);
+  });
+});
+
+describe('banner', () => {
+  it('given the deployed settings only, when printed, then it states them without a local deviation', () => {
+    const text = banner(mapping({ batchingWindowMs: 500, deployedBatchingWindowSeconds: 0.5 }), false, undefined);
+
+    expect(text).toContain('window 500 ms');
+    expect(text).toContain('3 retries');
+    expect(text).toContain('on failure → kafka://events-dlq');
+    expect(text).not.toMatch(/LOCAL OVERRIDE|NOT ENFORCED/);
+  });
+
+  it('given the opted-in local window and the in-process runner, when printed, then both deviations are named', () => {
+    const text = banner(mapping({ batchingWindowMs: 20, deployedBatchingWindowSeconds: 1 }), true, 20);
+
+    expect(text).toContain('window 20 ms LOCAL OVERRIDE (custom.kafkaTrigger.localBatchingWindowMs; deployed 1000 ms)');
+    expect(text).toContain('NOT ENFORCED (in-process runner)');
+  });
+
+  it('given no destination and infinite retries, when printed, then it says records are retried until they expire', () => {
+    const text = banner(
+      mapping({
+        deadLetterTopic: null,
+        provisioned: null,
+        retry: {
+          maximumRetryAttempts: Number.POSITIVE_INFINITY,
+          bisectBatchOnFunctionError: false,
+          reportBatchItemFailures: false,
+          maximumRecordAgeMs: null,
+        },
+      }),
+      false,
+      undefined,
+    );
+
+    expect(text).toContain('on-demand');
+    expect(text).toContain('retries until the record expires');
+    expect(text).toContain('discarded (no destination)');
+  });
 });
 
 describe('buildDeadLetterMessages', () => {
-  it('given a failed record, when built, then it keeps key, value and headers and adds the failure and source headers', () => {
+  it('given a failed record, when built, then it is the record exactly (key, value, headers) with no invented metadata', () => {
     const failed = record(2, 17, {
       topic: 'banking-events',
       timestamp: 1_700_000_000_000,
       headers: [
         ['event-type', Buffer.from('MoneyDeposited')],
         ['event-type', Buffer.from('dup')],
+        ['trace', null],
       ],
     });
 
-    const [message] = buildDeadLetterMessages(
-      [failed],
-      { reason: 'FunctionError', errorType: 'Error', errorMessage: 'boom', attempts: 4 },
-      { functionName: 'svc-projector', consumerGroupId: 'g', eventSourceArn: 'arn:aws:kafka:x' },
-      new Date('2026-01-01T00:00:00Z'),
-    );
+    const [message] = buildDeadLetterMessages([failed]);
 
-    expect(message!.key).toEqual(failed.key);
-    expect(message!.value).toEqual(failed.value);
-    const text = (name: string): string => (message!.headers![name] as Buffer).toString();
-    expect(message!.headers!['event-type']).toEqual([Buffer.from('MoneyDeposited'), Buffer.from('dup')]);
-    expect(text(DEAD_LETTER_HEADERS.reason)).toBe('FunctionError');
-    expect(text(DEAD_LETTER_HEADERS.errorType)).toBe('Error');
-    expect(text(DEAD_LETTER_HEADERS.errorMessage)).toBe('boom');
-    expect(text(DEAD_LETTER_HEADERS.attempts)).toBe('4');
-    expect(text(DEAD_LETTER_HEADERS.sourceTopic)).toBe('banking-events');
-    expect(text(DEAD_LETTER_HEADERS.sourcePartition)).toBe('2');
-    expect(text(DEAD_LETTER_HEADERS.sourceOffset)).toBe('17');
-    expect(text(DEAD_LETTER_HEADERS.sourceTimestamp)).toBe('1700000000000');
-    expect(text(DEAD_LETTER_HEADERS.functionName)).toBe('svc-projector');
-    expect(text(DEAD_LETTER_HEADERS.failedAt)).toBe('2026-01-01T00:00:00.000Z');
+    expect(message).toEqual({
+      key: failed.key,
+      value: failed.value,
+      headers: { 'event-type': [Buffer.from('MoneyDeposited'), Buffer.from('dup')], trace: Buffer.alloc(0) },
+    });
   });
 });
