@@ -31,27 +31,24 @@ export async function listBalances(
   options: { limit: number; offset?: number; after?: BalancesCursor; schema?: string; ownerId?: string },
 ): Promise<Page<BalanceView, BalancesCursor>> {
   const t = readModelTables(options.schema);
-  const values: unknown[] = [
-    options.after?.accountName ?? null,
-    options.after?.accountId ?? null,
-    options.limit + 1,
-    options.offset ?? 0,
-  ];
-  // One owner's accounts: found through the owners' index on the number reservations (migration 0009), not by
-  // scanning every balance.
-  const owned =
-    options.ownerId === undefined
-      ? ''
-      : `JOIN event_store.account_numbers AS owned ON owned.account_id = b.account_id AND owned.owner_id = $${values.push(options.ownerId)}`;
+  // One owner's accounts ($5): found through the owners' index on the number reservations (migration 0009).
   const result = await withReadRetry(db, () =>
     db.query<BalanceDbRow>(
-      `SELECT b.account_id, b.account_number, b.account_name, b.owner_name, b.balance::text AS balance, b.last_updated,
-            b.last_applied_version
-       FROM ${t.balances} AS b ${owned}
-      WHERE $1::text IS NULL OR (b.account_name COLLATE "C", b.account_id) > ($1::text COLLATE "C", $2::uuid)
-      ORDER BY b.account_name COLLATE "C", b.account_id
+      `SELECT account_id, account_number, account_name, owner_name, balance::text AS balance, last_updated,
+            last_applied_version
+       FROM ${t.balances}
+      WHERE ($1::text IS NULL OR (account_name COLLATE "C", account_id) > ($1::text COLLATE "C", $2::uuid))
+        AND ($5::text IS NULL OR account_id IN (SELECT o.account_id FROM event_store.account_numbers AS o
+                                                 WHERE o.owner_id = $5::text))
+      ORDER BY account_name COLLATE "C", account_id
       LIMIT $3 OFFSET $4`,
-      values,
+      [
+        options.after?.accountName ?? null,
+        options.after?.accountId ?? null,
+        options.limit + 1,
+        options.offset ?? 0,
+        options.ownerId ?? null,
+      ],
     ),
   );
   const items = result.rows.slice(0, options.limit).map(balanceFromDb);
