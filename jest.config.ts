@@ -3,7 +3,7 @@ import type { Config } from 'jest';
 
 // middy 6 ships ESM only: swc transforms it (and our TS) to CommonJS for jest.
 const transform: Config['transform'] = { '^.+\\.(t|j)sx?$': ['@swc/jest', {}] };
-const transformIgnorePatterns = ['/node_modules/(?!(@middy|@apidevtools/json-schema-ref-parser)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(@middy|@apidevtools/json-schema-ref-parser|jose)/)'];
 
 const config: Config = {
   testEnvironment: 'node',

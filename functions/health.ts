@@ -31,7 +31,7 @@ async function runCheck(name: string, check: () => Promise<unknown>): Promise<Ch
 const checkPostgres = () => getPool().query('SELECT 1');
 
 /** GET /health → 200 Healthy, or 503 Unhealthy with the failing check(s) carrying their error. */
-export const handler = httpHandler({}, async () => {
+export const handler = httpHandler({ access: 'public' }, async () => {
   const [postgres, kafka] = await Promise.all([
     runCheck('postgres', checkPostgres),
     runCheck('kafka', () => checkKafka()),

@@ -7,6 +7,8 @@ import { stripVTControlCharacters } from 'node:util';
 import { GiveUp, waitUntil } from '../lib/platform/wait-until';
 import { spawnTiedToThisProcess } from './lifecycle';
 import { freePort } from './ports';
+import { ensureSigningKey, KEY_FILE_NAME, LOCAL_CLIENT_ID } from './auth/issuer';
+import { localDataRoot } from './stack-state';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -40,6 +42,9 @@ export async function startOffline(options: OfflineOptions): Promise<RunningOffl
   const httpPort = options.httpPort ?? (await freePort());
   const lambdaPort = options.lambdaPort ?? (await freePort());
   const inherit = options.output === 'inherit';
+  // The stack is its own token issuer (local/auth): its key pair is made on first start and kept with the local data.
+  const keyDirectory = path.join(localDataRoot(), 'auth');
+  await ensureSigningKey(keyDirectory);
   // Its own process group (stop() signals the whole group: its esbuild and worker children too), and SIGTERM from
   // the kernel should this process die without stopping it (a SIGKILLed `npm start` must not leave the ports taken).
   const child = spawnTiedToThisProcess(
@@ -65,6 +70,10 @@ export async function startOffline(options: OfflineOptions): Promise<RunningOffl
         ...options.env,
         PORT: String(httpPort),
         LAMBDA_PORT: String(lambdaPort),
+        AUTH_ISSUER: `http://127.0.0.1:${httpPort}`,
+        AUTH_AUDIENCE: LOCAL_CLIENT_ID,
+        AUTH_JWKS_URL: '',
+        LOCAL_AUTH_KEY_FILE: path.join(keyDirectory, KEY_FILE_NAME),
         SLS_TELEMETRY_DISABLED: '1',
       },
     },

@@ -125,6 +125,7 @@ async function main(): Promise<void> {
       `  Web pages    ${base}/   (${base}/ops for operations)`,
       `  API          ${base}/api/accounts`,
       `  Swagger UI   ${base}/swagger   (OpenAPI: ${base}/openapi.json)`,
+      `  Token        curl -s -X POST ${base}/local/token -H 'Content-Type: application/json' -d '{"username":"ada"}'`,
       `  Health       ${base}/health`,
       `  Invoke       curl -X POST ${offline.lambdaUrl}/2015-03-31/functions/${FUNCTION_PREFIX}health/invocations -d '{}'`,
       `               (any function: ${FUNCTION_PREFIX}<name in serverless.yml>, e.g. ${FUNCTION_PREFIX}relaySweep)`,

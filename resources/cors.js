@@ -6,8 +6,9 @@
 
 const { URL } = require('node:url');
 
-const ALLOWED_HEADERS = ['Content-Type', 'Idempotency-Key', 'X-Correlation-Id'];
-const EXPOSED_HEADERS = ['Location', 'X-Correlation-Id', 'Idempotent-Replayed'];
+// Authorization: an allowed origin's page calls the API with a bearer token (never with cookies: no credentials).
+const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Correlation-Id'];
+const EXPOSED_HEADERS = ['Location', 'X-Correlation-Id', 'Idempotent-Replayed', 'WWW-Authenticate'];
 
 /** 'https://a.example, http://localhost:5173' → the origins; anything that is not an exact origin is an error. */
 function parseAllowedOrigins(text) {

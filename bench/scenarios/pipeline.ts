@@ -23,14 +23,39 @@ interface HttpResult {
   ms: number;
 }
 
+const tokens = new Map<string, Promise<string>>();
+
+/**
+ * `Authorization` for the bench's requests: an admin's token from the stack's local issuer (POST /local/token), one
+ * per stack, fetched before any timing starts (the first call per origin).
+ */
+export async function benchAuth(url: string): Promise<Record<string, string>> {
+  const origin = new URL(url).origin;
+  let token = tokens.get(origin);
+  if (!token) {
+    token = fetch(`${origin}/local/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'bench', groups: ['admins'], expiresIn: 86_400 }),
+      signal: AbortSignal.timeout(30_000),
+    }).then(async (response) => {
+      if (response.status !== 200) throw new Error(`POST ${origin}/local/token answered ${response.status}`);
+      return ((await response.json()) as { access_token: string }).access_token;
+    });
+    tokens.set(origin, token);
+  }
+  return { authorization: `Bearer ${await token}` };
+}
+
 export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
+  const auth = await benchAuth(url);
   const t0 = performance.now();
   let response: Response;
   let text: string;
   try {
     response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', ...auth, ...headers },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     });
@@ -56,7 +81,7 @@ export async function post(url: string, body: unknown, headers: Record<string, s
 
 async function get(url: string): Promise<{ status: number }> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+    const response = await fetch(url, { headers: await benchAuth(url), signal: AbortSignal.timeout(30_000) });
     await response.text();
     return { status: response.status };
   } catch {

@@ -6,7 +6,7 @@ import { progress } from '../harness/progress';
 import type { Row } from '../harness/report';
 import { interleave } from '../harness/rounds';
 import { measured, ratioRow, type BenchContext } from './context';
-import { depositLoad, openAccounts, post } from './pipeline';
+import { benchAuth, depositLoad, openAccounts, post } from './pipeline';
 import { startServerlessOffline } from './servers';
 
 /** Deposit clients (one account each): a modest, fixed concurrency. */
@@ -66,10 +66,11 @@ function startReaders(base: string, txAccount: string) {
   ];
   const loops = Array.from({ length: READERS }, async (_, reader) => {
     const url = urls[reader % urls.length]!;
+    const auth = await benchAuth(url); // fetched by the warm-up already
     while (running) {
       let status: number;
       try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+        const response = await fetch(url, { headers: auth, signal: AbortSignal.timeout(30_000) });
         await response.arrayBuffer();
         status = response.status;
       } catch {
@@ -123,7 +124,7 @@ export async function reportLoadScenarios(ctx: BenchContext): Promise<Row[]> {
       `${server.base}/api/reports/balances?limit=${MAX_REPORT_LIMIT}`,
       `${server.base}/api/reports/transactions/${txAccount}?limit=${MAX_REPORT_LIMIT}`,
     ]) {
-      const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+      const response = await fetch(url, { headers: await benchAuth(url), signal: AbortSignal.timeout(30_000) });
       const text = await response.text();
       if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}: ${text.slice(0, 200)}`);
     }

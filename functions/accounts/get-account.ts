@@ -6,8 +6,8 @@ import { accountNotFound, accountPathSchema, getAccountQuerySchema } from '../..
 /** GET /api/accounts/{id}[?asOf=<ISO>|?version=N] → the account now, or as it was then (404 before it existed). */
 export const handler = httpHandler(
   { path: accountPathSchema, pathNotFound: accountNotFound, query: getAccountQuerySchema },
-  async ({ path, query, event }) => {
-    const account = await getAccount(path.id, query);
+  async ({ path, query, event, caller }) => {
+    const account = await getAccount(path.id, query, caller);
     if (!account) throw accountNotFound(event.pathParameters ?? {});
     return jsonResponse(200, {
       id: account.id,

@@ -18,8 +18,8 @@ function renderData(data: Record<string, unknown>): Record<string, unknown> {
 /** GET /api/accounts/{id}/history?fromVersion=N&limit=M → the account's events, ascending by version. */
 export const handler = httpHandler(
   { path: accountPathSchema, pathNotFound: accountNotFound, query: historyQuerySchema },
-  async ({ path, query, event }) => {
-    const history = await getHistory(path.id, query);
+  async ({ path, query, event, caller }) => {
+    const history = await getHistory(path.id, query, caller);
     if (!history) throw accountNotFound(event.pathParameters ?? {});
     return jsonResponse(
       200,
@@ -29,6 +29,7 @@ export const handler = httpHandler(
         version: entry.version,
         timestamp: entry.timestamp.toISOString(),
         data: renderData(entry.data),
+        actor: entry.actor,
       })),
     );
   },

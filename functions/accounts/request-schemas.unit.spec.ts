@@ -20,6 +20,9 @@ import {
   transferBodySchema,
   withdrawBodySchema,
 } from '../../lib/presentation/api/account-schemas';
+import { authHeaders, teller, useTestIssuer } from '../../test/support/auth';
+
+useTestIssuer();
 
 const ID = '6f1c1d2e-3b4a-4c5d-8e9f-0a1b2c3d4e5f';
 
@@ -62,7 +65,13 @@ async function expectSameBodyErrors(
     if (mirror.success) continue;
     const response = await invoke(
       handler,
-      apiEvent({ method: 'POST', path, body, ...(pathParameters ? { pathParameters } : {}) }),
+      apiEvent({
+        method: 'POST',
+        path,
+        body,
+        headers: await authHeaders(teller),
+        ...(pathParameters ? { pathParameters } : {}),
+      }),
     );
     expect({ body, status: response.status, errors: response.body.errors }).toEqual({
       body,
@@ -76,7 +85,10 @@ async function expectSameQueryErrors(handler: Handler, path: string, schema: z.Z
   for (const query of invalidQueries) {
     const mirror = schema.safeParse(query);
     if (mirror.success) continue;
-    const response = await invoke(handler, apiEvent({ method: 'GET', path, query, pathParameters: { id: ID } }));
+    const response = await invoke(
+      handler,
+      apiEvent({ method: 'GET', path, query, pathParameters: { id: ID }, headers: await authHeaders(teller) }),
+    );
     expect({ query, status: response.status, errors: response.body.errors }).toEqual({
       query,
       status: 400,

@@ -9,6 +9,10 @@ import { handler as getHistory } from './get-history';
 import { handler as openAccount } from './open-account';
 import { handler as transfer } from './transfer';
 import { handler as withdraw } from './withdraw';
+import { authHeaders, customer, useTestIssuer, type TestUser } from '../../test/support/auth';
+
+/** Who the helpers below act as unless told: one customer, who then owns every account the spec opens. */
+export const DEFAULT_USER: TestUser = customer('handler-spec');
 
 /** Test support for the account handler specs: each call builds the API Gateway event its route would get. */
 export function uniqueAccountNumber(): string {
@@ -25,28 +29,43 @@ export function openAccountBody(overrides: Record<string, unknown> = {}): Record
   };
 }
 
-type PostInit = { body?: unknown; headers?: Record<string, string>; isBase64Encoded?: boolean };
+/** `as`: the user whose token is sent (DEFAULT_USER by default); `as: null` sends none. */
+type PostInit = { body?: unknown; headers?: Record<string, string>; isBase64Encoded?: boolean; as?: TestUser | null };
 
-export function postOpenAccount(init: PostInit = {}): Promise<ParsedResponse> {
+async function withToken(user: TestUser | null | undefined, headers: Record<string, string> = {}) {
+  return user === null ? headers : { ...(await authHeaders(user ?? DEFAULT_USER)), ...headers };
+}
+
+export async function postOpenAccount({ as, ...init }: PostInit = {}): Promise<ParsedResponse> {
   return invoke(
     openAccount,
-    apiEvent({ method: 'POST', path: '/api/accounts', routeKey: 'POST /api/accounts', ...init }),
+    apiEvent({
+      method: 'POST',
+      path: '/api/accounts',
+      routeKey: 'POST /api/accounts',
+      ...init,
+      headers: await withToken(as, init.headers),
+    }),
   );
 }
 
 /** Opens an account through the handler and returns its id. */
-export async function givenAccount(initialBalance = 100, overrides: Record<string, unknown> = {}): Promise<string> {
-  const response = await postOpenAccount({ body: openAccountBody({ initialBalance, ...overrides }) });
+export async function givenAccount(
+  initialBalance = 100,
+  overrides: Record<string, unknown> = {},
+  as?: TestUser,
+): Promise<string> {
+  const response = await postOpenAccount({ body: openAccountBody({ initialBalance, ...overrides }), as });
   if (response.status !== 201) throw new Error(`open account failed: ${response.status} ${response.text}`);
   return response.body.accountId as string;
 }
 
 const commands = { deposit, withdraw, transfer } as const;
 
-export function postCommand(
+export async function postCommand(
   command: keyof typeof commands,
   accountId: string,
-  init: PostInit = {},
+  { as, ...init }: PostInit = {},
 ): Promise<ParsedResponse> {
   const path = `/api/accounts/${accountId}/${command}`;
   return invoke(
@@ -57,11 +76,16 @@ export function postCommand(
       routeKey: `POST /api/accounts/{id}/${command}`,
       pathParameters: { id: accountId },
       ...init,
+      headers: await withToken(as, init.headers),
     }),
   );
 }
 
-export function getAccountResponse(accountId: string, query?: Record<string, string>): Promise<ParsedResponse> {
+export async function getAccountResponse(
+  accountId: string,
+  query?: Record<string, string>,
+  as?: TestUser | null,
+): Promise<ParsedResponse> {
   return invoke(
     getAccount,
     apiEvent({
@@ -69,11 +93,16 @@ export function getAccountResponse(accountId: string, query?: Record<string, str
       routeKey: 'GET /api/accounts/{id}',
       pathParameters: { id: accountId },
       query,
+      headers: await withToken(as),
     }),
   );
 }
 
-export function getHistoryResponse(accountId: string, query?: Record<string, string>): Promise<ParsedResponse> {
+export async function getHistoryResponse(
+  accountId: string,
+  query?: Record<string, string>,
+  as?: TestUser | null,
+): Promise<ParsedResponse> {
   return invoke(
     getHistory,
     apiEvent({
@@ -81,6 +110,7 @@ export function getHistoryResponse(accountId: string, query?: Record<string, str
       routeKey: 'GET /api/accounts/{id}/history',
       pathParameters: { id: accountId },
       query,
+      headers: await withToken(as),
     }),
   );
 }
@@ -130,8 +160,12 @@ export function useClosableRelay(): () => Promise<void> {
   };
 }
 
-/** beforeAll/afterAll for a handler spec file: a closable relay for the nudges, and the pool closed at the end. */
+/**
+ * beforeAll/afterAll for a handler spec file: a token issuer of its own (test/support/auth.ts), a closable relay for
+ * the nudges, and the pool closed at the end.
+ */
 export function handlerResources(): void {
+  useTestIssuer();
   let release: (() => Promise<void>) | undefined;
   beforeAll(() => {
     release = useClosableRelay();

@@ -29,6 +29,7 @@ import { ACKS_ALL, createIdempotentProducer } from '../../lib/platform/kafka/pro
 import { pollUntil, type ConsumedMessage } from '../../lib/platform/kafka/testing';
 import { ensureTopics } from '../../lib/platform/kafka/topics';
 import { apiEvent, invoke } from '../../lib/presentation/http/testing';
+import { authHeaders, teller, useTestIssuer } from '../../test/support/auth';
 import { projectRecords } from '../../lib/projections/projector';
 import { ident } from '../../lib/projections/tables';
 import { publishedEvents, useScratchReadModel } from '../../lib/projections/testing';
@@ -49,6 +50,8 @@ let forger: Producer;
 /** One consumer for the whole file: everything on the banking and dead-letter topics, as it arrives. */
 let collector: Consumer;
 const received: ConsumedMessage[] = [];
+
+useTestIssuer();
 
 beforeAll(async () => {
   await ensureTopics();
@@ -159,7 +162,12 @@ async function deliver(accountId: string, count: number): Promise<void> {
 async function reports(accountId: string) {
   const balances = await invoke(
     listBalances,
-    apiEvent({ path: '/api/reports/balances', routeKey: 'GET /api/reports/balances', query: { limit: '1000' } }),
+    apiEvent({
+      path: '/api/reports/balances',
+      routeKey: 'GET /api/reports/balances',
+      query: { limit: '1000' },
+      headers: await authHeaders(teller),
+    }),
   );
   const transactions = await invoke(
     listTransactions,
@@ -167,6 +175,7 @@ async function reports(accountId: string) {
       path: `/api/reports/transactions/${accountId}`,
       routeKey: 'GET /api/reports/transactions/{accountId}',
       pathParameters: { accountId },
+      headers: await authHeaders(teller),
     }),
   );
   const row = (balances.body as Array<{ accountId: string; balance: number; lastAppliedVersion: number }>).find(

@@ -8,7 +8,8 @@
 import { getPool } from '../../lib/platform/db/pool';
 import { holdLock } from '../../lib/platform/db/testing';
 import { apiEvent, invoke, type ParsedResponse } from '../../lib/presentation/http/testing';
-import { expectProblem, givenAccount, handlerResources, postCommand } from '../accounts/testing';
+import { DEFAULT_USER, expectProblem, givenAccount, handlerResources, postCommand } from '../accounts/testing';
+import { authHeaders } from '../../test/support/auth';
 import { handler as getAccount } from '../accounts/get-account';
 import { handler as getHistory } from '../accounts/get-history';
 import { projectStoredAccount } from '../../lib/projections/testing';
@@ -16,6 +17,10 @@ import { handler as listBalances } from './list-balances';
 import { handler as listTransactions } from './list-transactions';
 
 handlerResources();
+let auth: Record<string, string>;
+beforeAll(async () => {
+  auth = await authHeaders(DEFAULT_USER);
+});
 
 let accountId: string;
 beforeAll(async () => {
@@ -39,7 +44,10 @@ const cases: QueryCase[] = [
     lock: 'LOCK TABLE read_model.balances IN ACCESS EXCLUSIVE MODE',
     statement: '%FROM "read_model".balances%account_name COLLATE "C", account_id) >%',
     request: () =>
-      invoke(listBalances, apiEvent({ path: '/api/reports/balances', routeKey: 'GET /api/reports/balances' })),
+      invoke(
+        listBalances,
+        apiEvent({ headers: auth, path: '/api/reports/balances', routeKey: 'GET /api/reports/balances' }),
+      ),
     expectAnswer: (response) =>
       expect(response.body).toEqual(
         expect.arrayContaining([expect.objectContaining({ accountId, balance: 125, lastAppliedVersion: 2 })]),
@@ -53,6 +61,7 @@ const cases: QueryCase[] = [
       invoke(
         listTransactions,
         apiEvent({
+          headers: auth,
           path: `/api/reports/transactions/${accountId}`,
           routeKey: 'GET /api/reports/transactions/{accountId}',
           pathParameters: { accountId },
@@ -68,6 +77,7 @@ const cases: QueryCase[] = [
       invoke(
         getAccount,
         apiEvent({
+          headers: auth,
           path: `/api/accounts/${accountId}`,
           routeKey: 'GET /api/accounts/{id}',
           pathParameters: { id: accountId },
@@ -83,6 +93,7 @@ const cases: QueryCase[] = [
       invoke(
         getHistory,
         apiEvent({
+          headers: auth,
           path: `/api/accounts/${accountId}/history`,
           routeKey: 'GET /api/accounts/{id}/history',
           pathParameters: { id: accountId },

@@ -1,3 +1,4 @@
+import { isStaff } from '../../lib/platform/auth/verify-token';
 import { getPool } from '../../lib/platform/db/pool';
 import { httpHandler } from '../../lib/presentation/http/handler';
 import { jsonResponse, money } from '../../lib/presentation/http/json';
@@ -9,12 +10,15 @@ import { encodeCursor, listBalancesQuerySchema } from '../../lib/presentation/ap
 
 /**
  * GET /api/reports/balances?limit=100&offset=0 (or &cursor=...) → the balances read model as an array ordered by
- * account name. The next page is announced in `X-Next-Cursor` / `Link: rel="next"`; how far the read model trails
- * the event store in `X-Read-Model-Events-Behind` / `X-Read-Model-As-Of`.
+ * account name (a customer's own accounts only). The next page is announced in `X-Next-Cursor` /
+ * `Link: rel="next"`; how far the read model trails the event store in `X-Read-Model-Events-Behind` /
+ * `X-Read-Model-As-Of`.
  */
-export const handler = httpHandler({ query: listBalancesQuerySchema }, async ({ query, event }) => {
+export const handler = httpHandler({ query: listBalancesQuerySchema }, async ({ query, event, caller }) => {
   const freshness = await readModelFreshness(getPool());
   const page = await listBalances(getPool(), {
+    // Customers see their own accounts only; tellers and admins see every account.
+    ...(!isStaff(caller) && { ownerId: caller.sub }),
     limit: query.limit,
     ...(query.offset !== undefined && { offset: query.offset }),
     ...(query.cursor && { after: { accountName: query.cursor.n, accountId: query.cursor.i } }),

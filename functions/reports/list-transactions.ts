@@ -1,3 +1,4 @@
+import { mayAccessAccount } from '../../lib/commands/accounts/account-numbers';
 import { getPool } from '../../lib/platform/db/pool';
 import { httpHandler } from '../../lib/presentation/http/handler';
 import { jsonResponse, money } from '../../lib/presentation/http/json';
@@ -14,12 +15,15 @@ import {
 
 /**
  * GET /api/reports/transactions/{accountId}?limit=100&offset=0 (or &cursor=...) → the account's transactions, newest
- * first; 404 when the account is not in the read model. Each row chains: closingBalance = openingBalance + amount,
+ * first; 404 when the account is not in the read model or is another customer's. Each row chains: closingBalance = openingBalance + amount,
  * and a row's openingBalance is the closingBalance of the row after it (the older one).
  */
 export const handler = httpHandler(
   { path: transactionsPathSchema, pathNotFound: reportAccountNotFound, query: listTransactionsQuerySchema },
-  async ({ path, query, event }) => {
+  async ({ path, query, event, caller }) => {
+    if (!(await mayAccessAccount(getPool(), path.accountId, caller))) {
+      throw reportAccountNotFound(event.pathParameters ?? {});
+    }
     const freshness = await accountFreshness(getPool(), path.accountId);
     const page = await listTransactions(getPool(), path.accountId, {
       limit: query.limit,

@@ -11,6 +11,7 @@ import { handler as listTransactions } from './list-transactions';
 import { statusSchema } from '../../lib/presentation/api/report-routes';
 import { pollUntil } from '../../lib/platform/kafka/testing';
 import { handler as status } from './status';
+import { admin, authHeaders, customer, subjectOf, teller, useTestIssuer, type TestUser } from '../../test/support/auth';
 
 const run = randomUUID().slice(0, 8);
 
@@ -23,17 +24,30 @@ async function project(events: IntegrationEventWire[]): Promise<void> {
   await withTransaction(getPool(), (tx) => applyEvents(tx, incoming));
 }
 
-function getBalances(query: Record<string, string> = {}): Promise<ParsedResponse> {
+useTestIssuer();
+
+// Staff see every account; what customers see is in "reports by role" below.
+async function getBalances(query: Record<string, string> = {}, as: TestUser = teller): Promise<ParsedResponse> {
   return invoke(
     listBalances,
-    apiEvent({ path: '/api/reports/balances', routeKey: 'GET /api/reports/balances', query }),
+    apiEvent({
+      path: '/api/reports/balances',
+      routeKey: 'GET /api/reports/balances',
+      query,
+      headers: await authHeaders(as),
+    }),
   );
 }
 
-function getTransactions(accountId: string, query: Record<string, string> = {}): Promise<ParsedResponse> {
+async function getTransactions(
+  accountId: string,
+  query: Record<string, string> = {},
+  as: TestUser = teller,
+): Promise<ParsedResponse> {
   return invoke(
     listTransactions,
     apiEvent({
+      headers: await authHeaders(as),
       path: `/api/reports/transactions/${accountId}`,
       routeKey: 'GET /api/reports/transactions/{accountId}',
       pathParameters: { accountId },
@@ -212,7 +226,7 @@ describe('GET /api/reports/status', () => {
     await ensureTopics();
     const response = await invoke(
       status,
-      apiEvent({ path: '/api/reports/status', routeKey: 'GET /api/reports/status' }),
+      apiEvent({ path: '/api/reports/status', routeKey: 'GET /api/reports/status', headers: await authHeaders(admin) }),
     );
     expect(response.status).toBe(200);
     const config = getConfig();
@@ -263,7 +277,11 @@ describe('GET /api/reports/status', () => {
       );
       const response = await invoke(
         status,
-        apiEvent({ path: '/api/reports/status', routeKey: 'GET /api/reports/status' }),
+        apiEvent({
+          path: '/api/reports/status',
+          routeKey: 'GET /api/reports/status',
+          headers: await authHeaders(admin),
+        }),
       );
       return response.body.projector.audit.finishedAt === '2026-11-27T09:01:30.000Z' ? response.body : undefined;
     });
@@ -277,5 +295,83 @@ describe('GET /api/reports/status', () => {
       running: expect.any(Boolean),
     });
     expect(statusSchema.safeParse(reported).error).toBeUndefined();
+  });
+});
+
+describe('reports by role', () => {
+  const alice = customer(`alice-${run}`);
+  const bob = customer(`bob-${run}`);
+  let owned: IntegrationEventWire[][];
+
+  beforeAll(async () => {
+    owned = await Promise.all(
+      [`alice one ${run}`, `alice two ${run}`, `bob ${run}`].map((accountName) =>
+        storedAccountHistory(getPool(), { accountName, initialBalance: 500, movements: [100] }),
+      ),
+    );
+    await project(owned.flat());
+    // The owners' index the handlers read (written with the AccountCreated event by the command side).
+    const owners = [alice, alice, bob];
+    for (const [index, history] of owned.entries()) {
+      await getPool().query(
+        'INSERT INTO event_store.account_numbers (account_number, account_id, owner_id) VALUES ($1, $2, $3)',
+        [history[0]!.accountNumber, history[0]!.accountId, subjectOf(owners[index]!.username)],
+      );
+    }
+  });
+
+  it('given a customer, when balances are listed, then only their own accounts, paged as usual', async () => {
+    const response = await getBalances({ limit: '1000' }, alice);
+    expect(response.status).toBe(200);
+    expect((response.body as Array<{ accountName: string }>).map((row) => row.accountName)).toEqual([
+      `alice one ${run}`,
+      `alice two ${run}`,
+    ]);
+    const first = await getBalances({ limit: '1' }, alice);
+    expect(first.body).toHaveLength(1);
+    const second = await getBalances({ limit: '1', cursor: first.headers['x-next-cursor']! }, alice);
+    expect((second.body as Array<{ accountName: string }>).map((row) => row.accountName)).toEqual([`alice two ${run}`]);
+    expect(second.headers['x-next-cursor']).toBeUndefined();
+  });
+
+  it('given a teller or an admin, when balances are listed, then every account', async () => {
+    for (const user of [teller, admin]) {
+      const names = ((await getBalances({ limit: '1000' }, user)).body as Array<{ accountName: string }>).map(
+        (row) => row.accountName,
+      );
+      expect(names).toEqual(expect.arrayContaining([`alice one ${run}`, `alice two ${run}`, `bob ${run}`]));
+    }
+  });
+
+  it("given another customer's account, when its transactions are asked, then 404 exactly as for an unknown id", async () => {
+    const bobs = owned[2]![0]!.accountId;
+    const refused = await getTransactions(bobs, {}, alice);
+    const unknown = await getTransactions(randomUUID(), {}, alice);
+    expect(refused.status).toBe(404);
+    expect(refused.body.type).toBe(unknown.body.type);
+    expect(refused.body.title).toBe(unknown.body.title);
+    expect((await getTransactions(bobs, {}, bob)).status).toBe(200);
+    expect((await getTransactions(bobs, {}, teller)).status).toBe(200);
+  });
+
+  it('given a customer or a teller, when the status is asked, then 403; without a token 401', async () => {
+    for (const user of [alice, teller]) {
+      const response = await invoke(
+        status,
+        apiEvent({
+          path: '/api/reports/status',
+          routeKey: 'GET /api/reports/status',
+          headers: await authHeaders(user),
+        }),
+      );
+      expect(response.status).toBe(403);
+      expect(response.headers['content-type']).toBe('application/problem+json');
+    }
+    const anonymous = await invoke(
+      status,
+      apiEvent({ path: '/api/reports/status', routeKey: 'GET /api/reports/status' }),
+    );
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer /);
   });
 });

@@ -7,7 +7,7 @@ import { loadSystemStatus, pipelineBacklog } from '../../lib/queries/system-stat
  * group, per-projection progress and parked events, the last read-model audit (divergent accounts), dead-letter count. 200 while the database answers (Kafka being
  * away is reported in the body, it is what this page is for).
  */
-export const handler = httpHandler({}, async () => {
+export const handler = httpHandler({ access: 'admins' }, async () => {
   const { relay, projector, kafka, topic, consumerGroup, deadLetterTopic, generatedAt } = await loadSystemStatus();
   return jsonResponse(200, {
     backlog: pipelineBacklog(relay, projector, generatedAt),

@@ -7,9 +7,9 @@ import { accountIdByNumber } from '../../lib/queries/accounts-search';
 import { loadAccount, parseAccountId, renderAccountPage } from '../../lib/presentation/web/account-loader';
 import { commandFormErrors } from '../../lib/presentation/web/command-errors';
 import { checkForm, pickValues, type FieldErrors } from '../../lib/presentation/web/forms';
+import { signedInPage } from '../../lib/presentation/web/auth';
 import { flashCookie, type Flash } from '../../lib/presentation/web/flash';
-import { htmlResponse, parseForm, redirect, webHandler } from '../../lib/presentation/web/http';
-import { errorPage } from '../../lib/presentation/web/layout';
+import { htmlResponse, parseForm, redirect } from '../../lib/presentation/web/http';
 import { ACTION_FIELDS, type AccountAction } from '../../lib/presentation/web/pages/account';
 import {
   badForm,
@@ -38,7 +38,7 @@ function isAction(value: string | undefined): value is AccountAction {
  * POST /accounts/{id}/{action} (deposit | withdraw | transfer), post/redirect/get: success → 303 to the account
  * page (its notice in a one-time cookie); refused → the page again with the API's messages next to the fields (400 / 404 / 409 / 422).
  */
-export const handler = webHandler(async (event, correlationId) => {
+export const handler = signedInPage(async (event, correlationId, caller) => {
   const action = event.pathParameters?.action;
   const accountId = parseAccountId(event.pathParameters?.id);
   if (!accountId || !isAction(action)) return notFound();
@@ -49,7 +49,7 @@ export const handler = webHandler(async (event, correlationId) => {
   if (!form.ok) return badForm(form.status, form.reason, pageHref);
   if (!csrfValid(event, form.fields)) return forbiddenForm(pageHref);
 
-  const account = await loadAccount(accountId);
+  const account = await loadAccount(accountId, caller);
   if (!account) return notFound();
   const fields = ACTION_FIELDS[action];
   const values = pickValues(form.fields, fields);
@@ -57,7 +57,8 @@ export const handler = webHandler(async (event, correlationId) => {
   const rerender = async (status: number, errors: FieldErrors) => {
     const session = formSession(event);
     const page = await renderAccountPage({
-      account: (await loadAccount(accountId)) ?? account,
+      caller,
+      account: (await loadAccount(accountId, caller)) ?? account,
       csrfToken: session.csrfToken,
       forms: { [action]: { values, errors } },
     });
@@ -68,6 +69,7 @@ export const handler = webHandler(async (event, correlationId) => {
   const path = `${pageHref}/${action}`;
   const context = (body: unknown) => ({
     correlationId,
+    caller,
     ...(key ? { idempotency: { key, fingerprint: requestFingerprint('POST', path, body) } } : {}),
   });
   const options = { fields, amountFields: ['amount'] } as const;
@@ -92,7 +94,10 @@ export const handler = webHandler(async (event, correlationId) => {
       }
       const outcome = await transfer(accountId, checked.value, context(checked.value));
       replayed = outcome.replayed;
-      const [after, target] = await Promise.all([loadAccount(accountId), loadAccount(checked.value.toAccountId)]);
+      const [after, target] = await Promise.all([
+        loadAccount(accountId, caller),
+        loadAccount(checked.value.toAccountId, caller),
+      ]);
       flash = {
         accountId,
         action,
@@ -117,4 +122,4 @@ export const handler = webHandler(async (event, correlationId) => {
   }
   // The notice travels in a one-time cookie: a reload of the page does not show it again.
   return redirect(pageHref, [flashCookie(event, flash)]);
-}, errorPage);
+});

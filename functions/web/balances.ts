@@ -1,8 +1,8 @@
 import { getPool } from '../../lib/platform/db/pool';
 import { BALANCE_SORTS, searchBalances, type BalanceSort } from '../../lib/queries/accounts-search';
 import { readModelFreshness } from '../../lib/queries/freshness';
-import { htmlResponse, webHandler } from '../../lib/presentation/web/http';
-import { errorPage } from '../../lib/presentation/web/layout';
+import { signedInPage, visibilityOf } from '../../lib/presentation/web/auth';
+import { htmlResponse } from '../../lib/presentation/web/http';
 import { balancesPage } from '../../lib/presentation/web/pages/balances';
 
 export const BALANCES_PAGE_SIZE = 50;
@@ -17,7 +17,7 @@ function isSort(value: string | undefined): value is BalanceSort {
  * report: searched by account number, name or owner, sorted by any column, 50 a page, with the total of every
  * matching account.
  */
-export const handler = webHandler(async (event) => {
+export const handler = signedInPage(async (event, _correlationId, caller) => {
   const query = event.queryStringParameters ?? {};
   const search = (query.q ?? '').trim().slice(0, 100);
   const sort = isSort(query.sort) ? query.sort : 'name';
@@ -31,6 +31,8 @@ export const handler = webHandler(async (event) => {
       direction,
       limit: BALANCES_PAGE_SIZE,
       offset: (pageNumber - 1) * BALANCES_PAGE_SIZE,
+      // A customer's own accounts only; staff see every account.
+      visibility: visibilityOf(caller),
     }),
   ]);
   const href = (parts: { sort?: BalanceSort; dir?: string; page?: number }) => {
@@ -61,4 +63,4 @@ export const handler = webHandler(async (event) => {
       },
     }),
   );
-}, errorPage);
+});

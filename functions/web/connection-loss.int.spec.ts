@@ -10,7 +10,8 @@ import { apiEvent } from '../../lib/presentation/http/testing';
 import { resetCsrfForTests } from '../../lib/presentation/web/csrf';
 import type { WebEvent, WebResult } from '../../lib/presentation/web/http';
 import { projectStoredAccount } from '../../lib/projections/testing';
-import { givenAccount, handlerResources, postCommand } from '../accounts/testing';
+import { DEFAULT_USER, givenAccount, handlerResources, postCommand } from '../accounts/testing';
+import { authHeaders } from '../../test/support/auth';
 import { handler as accountPage } from './account';
 import { handler as balancesPage } from './balances';
 import { handler as transactionsPage } from './transactions';
@@ -27,6 +28,10 @@ afterAll(() => {
   resetCsrfForTests();
 });
 handlerResources();
+let auth: Record<string, string>;
+beforeAll(async () => {
+  auth = await authHeaders(DEFAULT_USER);
+});
 
 // First in code-point order, so that it is on the first page of the balances report whatever other spec files add.
 const accountName = `!Pages ${randomBytes(4).toString('hex')}`;
@@ -45,7 +50,7 @@ interface PageCase {
 }
 
 const get = (handler: (event: WebEvent) => Promise<WebResult>, path: string, id?: string) =>
-  handler(apiEvent({ path, headers: { host: 'bank.test' }, ...(id ? { pathParameters: { id } } : {}) }));
+  handler(apiEvent({ path, headers: { host: 'bank.test', ...auth }, ...(id ? { pathParameters: { id } } : {}) }));
 
 const cases: PageCase[] = [
   {

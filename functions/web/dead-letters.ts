@@ -2,8 +2,8 @@ import { getConfig } from '../../lib/platform/config/env';
 import { createKafka } from '../../lib/platform/kafka/client';
 import { logger } from '../../lib/platform/observability/logger';
 import { readDeadLetters } from '../../lib/queries/dead-letters';
-import { htmlResponse, webHandler } from '../../lib/presentation/web/http';
-import { errorPage } from '../../lib/presentation/web/layout';
+import { signedInPage } from '../../lib/presentation/web/auth';
+import { htmlResponse } from '../../lib/presentation/web/http';
 import { deadLettersPage } from '../../lib/presentation/web/pages/explorer';
 import type { Kafka } from 'kafkajs';
 
@@ -11,7 +11,7 @@ const PER_PARTITION = 20;
 let kafka: Kafka | undefined;
 
 /** GET /explorer/dead-letters → the newest dead letters of each partition with their reason (Kafka away: said so). */
-export const handler = webHandler(async () => {
+export const handler = signedInPage(async () => {
   const topic = getConfig().KAFKA_DLQ_TOPIC;
   // A page answers quickly when Kafka is away: short timeouts, few retries (as the status page).
   kafka ??= createKafka({
@@ -35,4 +35,4 @@ export const handler = webHandler(async () => {
       },
     );
   }
-}, errorPage);
+}, 'admins');

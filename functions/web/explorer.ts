@@ -1,7 +1,7 @@
 import { getPool } from '../../lib/platform/db/pool';
 import { readCorrelation, readEvent, readGlobalLog, readStreamEvents } from '../../lib/queries/explorer';
-import { htmlResponse, webHandler, type WebEvent, type WebResult } from '../../lib/presentation/web/http';
-import { errorPage } from '../../lib/presentation/web/layout';
+import { signedInPage } from '../../lib/presentation/web/auth';
+import { htmlResponse, type WebEvent, type WebResult } from '../../lib/presentation/web/http';
 import {
   explorerCorrelationPage,
   explorerEventPage,
@@ -64,8 +64,9 @@ async function stream(event: WebEvent, streamId: string): Promise<WebResult> {
  * The event explorer (read-only): GET /explorer (the global log in store order, ?after=<position>),
  * /explorer/streams/{id} (?from=<version>), /explorer/events/{id}, /explorer/correlations/{id}. Each event with its
  * metadata, the Kafka partition and offset the projector consumed it from, and whether the read models applied it.
+ * Admins only: it shows every account's events and their actors.
  */
-export const handler = webHandler(async (event) => {
+export const handler = signedInPage(async (event) => {
   const id = event.pathParameters?.id;
   const path = event.rawPath ?? '';
   if (path === '/explorer' || path === '/explorer/') return log(event);
@@ -80,4 +81,4 @@ export const handler = webHandler(async (event) => {
     return events.length ? htmlResponse(200, explorerCorrelationPage(id, events)) : notFound();
   }
   return notFound();
-}, errorPage);
+}, 'admins');

@@ -7,14 +7,16 @@ import { randomBytes } from 'node:crypto';
 import { apiEvent } from '../../lib/presentation/http/testing';
 import { resetCsrfForTests } from '../../lib/presentation/web/csrf';
 import type { WebResult } from '../../lib/presentation/web/http';
-import { getAccountResponse, givenAccount, handlerResources } from '../accounts/testing';
+import { DEFAULT_USER, getAccountResponse, givenAccount, handlerResources } from '../accounts/testing';
+import { authHeaders } from '../../test/support/auth';
 import { handler as accountAction } from './account-action';
 import { handler as accountPage } from './account';
 import { handler as openAccountPage } from './open-account';
 
 const HOST = 'bank.test';
 const ORIGIN = `https://${HOST}`;
-const SECURE = { host: HOST, 'x-forwarded-proto': 'https' };
+// Pages take the API's bearer token too; the spec's user is the one the account helpers act as.
+const SECURE: Record<string, string> = { host: HOST, 'x-forwarded-proto': 'https' };
 const FORM = 'application/x-www-form-urlencoded';
 
 let savedSecret: string | undefined;
@@ -29,6 +31,9 @@ afterAll(() => {
   resetCsrfForTests();
 });
 handlerResources();
+beforeAll(async () => {
+  Object.assign(SECURE, await authHeaders(DEFAULT_USER));
+});
 
 type Session = { cookie: string; token: string };
 

@@ -16,7 +16,7 @@ export function wantsHtmlPage(event: HttpEvent): boolean {
  * Catch-all route (`httpApi: '*'`): every unknown route is a 404 — an HTML page for browsers, a problem+json for
  * API clients (and for anything under /api/), whatever the method.
  */
-export const handler = httpHandler({}, async ({ event }) => {
+export const handler = httpHandler({ access: 'public' }, async ({ event }) => {
   if (wantsHtmlPage(event)) return htmlResponse(404, notFoundPage());
   throw new HttpProblem(404, {
     type: 'route-not-found',

@@ -4,9 +4,9 @@ import { requestFingerprint } from '../../lib/presentation/http/idempotency';
 import { nudgeRelay } from '../../lib/outbox/relay/nudge';
 import { commandFormErrors } from '../../lib/presentation/web/command-errors';
 import { checkForm, pickValues, type FieldErrors, type FormValues } from '../../lib/presentation/web/forms';
+import { signedInPage } from '../../lib/presentation/web/auth';
 import { flashCookie } from '../../lib/presentation/web/flash';
-import { htmlResponse, parseForm, redirect, webHandler, type WebEvent } from '../../lib/presentation/web/http';
-import { errorPage } from '../../lib/presentation/web/layout';
+import { htmlResponse, parseForm, redirect, type WebEvent } from '../../lib/presentation/web/http';
 import { OPEN_ACCOUNT_FIELDS, openAccountPage } from '../../lib/presentation/web/pages/open-account';
 import {
   badForm,
@@ -38,7 +38,7 @@ function render(event: WebEvent, status: number, values: FormValues = {}, errors
 }
 
 /** GET /accounts/new → the form; POST /accounts/new → open (303 to the new account) or the form with messages. */
-export const handler = webHandler(async (event, correlationId) => {
+export const handler = signedInPage(async (event, correlationId, caller) => {
   const method = event.requestContext?.http?.method?.toUpperCase() ?? 'GET';
   if (method === 'GET') return render(event, 200);
   if (method !== 'POST') return notFound();
@@ -57,8 +57,10 @@ export const handler = webHandler(async (event, correlationId) => {
 
   const key = postedIdempotencyKey(form.fields);
   try {
+    // The signed-in user owns it (the form has no owner field: staff open accounts for others through the API).
     const outcome = await openAccount(checked.value, {
       correlationId,
+      caller,
       ...(key ? { idempotency: { key, fingerprint: requestFingerprint('POST', PAGE, checked.value) } } : {}),
     });
     if (!outcome.replayed) await nudgeRelay();
@@ -75,4 +77,4 @@ export const handler = webHandler(async (event, correlationId) => {
     if (!refused) throw error;
     return render(event, refused.status, values, refused.errors);
   }
-}, errorPage);
+});

@@ -1,8 +1,8 @@
 import { getPool } from '../../lib/platform/db/pool';
 import { MAX_STATEMENT_EVENTS, statementEvents } from '../../lib/queries/statements';
 import { loadAccount, parseAccountId } from '../../lib/presentation/web/account-loader';
-import { htmlResponse, webHandler, type WebResult } from '../../lib/presentation/web/http';
-import { errorPage } from '../../lib/presentation/web/layout';
+import { signedInPage } from '../../lib/presentation/web/auth';
+import { htmlResponse, type WebResult } from '../../lib/presentation/web/http';
 import { statementPage, type StatementForm } from '../../lib/presentation/web/pages/statement';
 import { notFound } from '../../lib/presentation/web/session';
 import { buildStatement, statementCsv, statementPdf, type Statement } from '../../lib/presentation/web/statement';
@@ -41,11 +41,11 @@ function download(statement: Statement, format: 'csv' | 'pdf'): WebResult {
 /**
  * GET /accounts/{id}/statement[?from=YYYY-MM-DD&to=YYYY-MM-DD][&format=csv|pdf] → the statement of a period (UTC
  * days, both included) from the event store: opening balance, each transaction with the balance after it, closing
- * balance; as a page, or downloaded as CSV or PDF. Default period: this month so far.
+ * balance; as a page, or downloaded as CSV or PDF. Default period: this month so far. The owner, tellers and admins.
  */
-export const handler = webHandler(async (event) => {
+export const handler = signedInPage(async (event, _correlationId, caller) => {
   const accountId = parseAccountId(event.pathParameters?.id);
-  const account = accountId ? await loadAccount(accountId) : undefined;
+  const account = accountId ? await loadAccount(accountId, caller) : undefined;
   if (!account) return notFound();
   const query = event.queryStringParameters ?? {};
   const today = new Date().toISOString().slice(0, 10);
@@ -57,7 +57,7 @@ export const handler = webHandler(async (event) => {
   if (to < from) return refuse('The last day must not be before the first day.');
   const until = new Date(to.getTime() + DAY_MS);
   const [before, events] = await Promise.all([
-    loadAccount(account.id, { asOf: new Date(from.getTime() - 1) }),
+    loadAccount(account.id, caller, { asOf: new Date(from.getTime() - 1) }),
     statementEvents(getPool(), account.id, { from, until }),
   ]);
   if (events.length > MAX_STATEMENT_EVENTS) {
@@ -66,4 +66,4 @@ export const handler = webHandler(async (event) => {
   const statement = buildStatement({ account, from: form.from, to: form.to, opening: before?.balance ?? 0, events });
   if (query.format === 'csv' || query.format === 'pdf') return download(statement, query.format);
   return htmlResponse(200, statementPage({ account, form, statement }));
-}, errorPage);
+});

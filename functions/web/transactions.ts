@@ -2,17 +2,17 @@ import { getPool } from '../../lib/platform/db/pool';
 import { listTransactions } from '../../lib/queries/read-models';
 import { accountFreshness } from '../../lib/queries/freshness';
 import { loadAccount, parseAccountId } from '../../lib/presentation/web/account-loader';
-import { htmlResponse, webHandler } from '../../lib/presentation/web/http';
-import { errorPage } from '../../lib/presentation/web/layout';
+import { signedInPage } from '../../lib/presentation/web/auth';
+import { htmlResponse } from '../../lib/presentation/web/http';
 import { transactionsPage } from '../../lib/presentation/web/pages/transactions';
 import { notFound } from '../../lib/presentation/web/session';
 
 export const TRANSACTIONS_PAGE_SIZE = 50;
 
 /** GET /reports/transactions/{id}[?before=<version>] → an account's transactions from the read model, newest first. */
-export const handler = webHandler(async (event) => {
+export const handler = signedInPage(async (event, _correlationId, caller) => {
   const accountId = parseAccountId(event.pathParameters?.id);
-  const account = accountId ? await loadAccount(accountId) : undefined;
+  const account = accountId ? await loadAccount(accountId, caller) : undefined;
   if (!account) return notFound();
   const freshness = await accountFreshness(getPool(), account.id);
   if (!freshness) return notFound();
@@ -37,4 +37,4 @@ export const handler = webHandler(async (event) => {
       },
     }),
   );
-}, errorPage);
+});

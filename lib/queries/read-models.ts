@@ -28,18 +28,27 @@ type Db = Pool | PoolClient;
  */
 export async function listBalances(
   db: Db,
-  options: { limit: number; offset?: number; after?: BalancesCursor; schema?: string },
+  options: { limit: number; offset?: number; after?: BalancesCursor; schema?: string; ownerId?: string },
 ): Promise<Page<BalanceView, BalancesCursor>> {
   const t = readModelTables(options.schema);
+  // One owner's accounts ($5): found through the owners' index on the number reservations (migration 0009).
   const result = await withReadRetry(db, () =>
     db.query<BalanceDbRow>(
       `SELECT account_id, account_number, account_name, owner_name, balance::text AS balance, last_updated,
             last_applied_version
        FROM ${t.balances}
-      WHERE $1::text IS NULL OR (account_name COLLATE "C", account_id) > ($1::text COLLATE "C", $2::uuid)
+      WHERE ($1::text IS NULL OR (account_name COLLATE "C", account_id) > ($1::text COLLATE "C", $2::uuid))
+        AND ($5::text IS NULL OR account_id IN (SELECT o.account_id FROM event_store.account_numbers AS o
+                                                 WHERE o.owner_id = $5::text))
       ORDER BY account_name COLLATE "C", account_id
       LIMIT $3 OFFSET $4`,
-      [options.after?.accountName ?? null, options.after?.accountId ?? null, options.limit + 1, options.offset ?? 0],
+      [
+        options.after?.accountName ?? null,
+        options.after?.accountId ?? null,
+        options.limit + 1,
+        options.offset ?? 0,
+        options.ownerId ?? null,
+      ],
     ),
   );
   const items = result.rows.slice(0, options.limit).map(balanceFromDb);

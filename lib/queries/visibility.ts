@@ -6,12 +6,12 @@ export type Visibility = { ownerId?: string | undefined };
 
 /**
  * A WHERE condition: `accountIdColumn` (uuid or text) is visible to the owner in parameter `$param` (text, NULL =
- * everyone). Ownership is read from the account's creating event (data.ownerId) until accounts carry an owner id.
+ is read from the owners' index on the number reservations (migration 0009, written with the
+ * AccountCreated event that records data.ownerId).
  */
 export function visibleAccountSql(accountIdColumn: string, param: number): string {
   return `($${param}::text IS NULL OR ${accountIdColumn}::text IN (
-    SELECT o.stream_id FROM event_store.events AS o
-     WHERE o.stream_type = 'account' AND o.stream_version = 1 AND o.data->>'ownerId' = $${param}))`;
+    SELECT o.account_id::text FROM event_store.account_numbers AS o WHERE o.owner_id = $${param}))`;
 }
 
 export function ownerParam(visibility: Visibility | undefined): string | null {

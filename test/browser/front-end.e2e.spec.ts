@@ -15,6 +15,7 @@ import { createKafka } from '../../lib/platform/kafka/client';
 import { waitUntil } from '../../lib/platform/wait-until';
 import { launchChromium } from '../support/chromium';
 import { useStack, type Stack } from '../support/stack';
+import { localToken } from '../e2e/http-client';
 
 const SCREENSHOTS = path.resolve(__dirname, '../../test-results/screenshots');
 const CONVERGE_MS = 60_000;
@@ -38,13 +39,23 @@ async function shots(name: string, on: Page = page): Promise<void> {
   await on.setViewportSize(DESKTOP);
 }
 
+let token: string;
+
+/** fetch as this file's user (an admin): its token in the Authorization header. */
+function authed(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, {
+    ...init,
+    headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
+  });
+}
+
 async function goto(pathname: string, on: Page = page): Promise<number> {
   const response = await on.goto(`${stack.baseUrl}${pathname}`, { waitUntil: 'load' });
   return response?.status() ?? 0;
 }
 
 async function api(method: string, pathname: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${stack.baseUrl}${pathname}`, {
+  const response = await authed(`${stack.baseUrl}${pathname}`, {
     method,
     headers: body ? { 'content-type': 'application/json' } : {},
     body: body ? JSON.stringify(body) : undefined,
@@ -78,6 +89,11 @@ beforeAll(async () => {
   stack = await useStack('browser-front-end');
   browser = await launchChromium();
   context = await browser.newContext({ viewport: DESKTOP });
+  // The session cookie the sign-in page sets (test/browser/pages.e2e.spec.ts signs in through the page itself).
+  token = await localToken(stack.baseUrl, { username: `front-end-${run.toLowerCase()}`, groups: ['admins'] });
+  await context.addCookies([
+    { name: 'ledgerline_token', value: token, url: stack.baseUrl, httpOnly: true, sameSite: 'Lax' },
+  ]);
   page = await context.newPage();
 });
 
@@ -113,7 +129,7 @@ describe('freshness of the report pages', () => {
       await expect(page.locator('#divergence').textContent()).resolves.toMatch(
         /event store is at version 2 \(balance 838\.91\).*applied up to version 1 \(balance 738\.91\)/s,
       );
-      const api1 = await fetch(`${stack.baseUrl}/api/reports/transactions/${id}`);
+      const api1 = await authed(`${stack.baseUrl}/api/reports/transactions/${id}`);
       expect(api1.headers.get('x-read-model-events-behind')).toBe('1');
       expect(api1.headers.get('x-read-model-as-of')).toMatch(/^\d{4}-\d{2}-\d{2}T/);
       await shots('freshness-behind');
@@ -126,7 +142,7 @@ describe('freshness of the report pages', () => {
     await page.locator('#freshness .badge', { hasText: 'Up to date' }).waitFor({ timeout: CONVERGE_MS });
     await expect(page.locator('#divergence').count()).resolves.toBe(0);
     await expect(page.locator('table tbody tr').count()).resolves.toBe(2);
-    const api2 = await fetch(`${stack.baseUrl}/api/reports/transactions/${id}`);
+    const api2 = await authed(`${stack.baseUrl}/api/reports/transactions/${id}`);
     expect(api2.headers.get('x-read-model-events-behind')).toBe('0');
     await shots('freshness-caught-up');
     await balances.close();
@@ -284,14 +300,14 @@ describe('statements', () => {
       page.getByRole('button', { name: 'Download CSV' }).click(),
     ]);
     expect(csvDownload.suggestedFilename()).toBe(`statement-ST-${run}-${today}-${today}.csv`);
-    const csv = await fetch(`${stack.baseUrl}/accounts/${id}/statement?from=${today}&to=${today}&format=csv`);
+    const csv = await authed(`${stack.baseUrl}/accounts/${id}/statement?from=${today}&to=${today}&format=csv`);
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     const text = await csv.text();
     expect(text).toContain('"Opening balance","0.00"');
     expect(text).toContain('"Closing balance","1150.50"');
     expect(text).toMatch(/"2","Salary","250\.50","1250\.50","EUR"/);
 
-    const pdf = await fetch(`${stack.baseUrl}/accounts/${id}/statement?from=${today}&to=${today}&format=pdf`);
+    const pdf = await authed(`${stack.baseUrl}/accounts/${id}/statement?from=${today}&to=${today}&format=pdf`);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     const bytes = Buffer.from(await pdf.arrayBuffer()).toString('latin1');
     expect(bytes.startsWith('%PDF-1.4')).toBe(true);
@@ -312,7 +328,7 @@ describe('event explorer', () => {
   it("given a transfer's correlation id when followed then both legs show their Kafka partition and offset and their read-model rows", async () => {
     const from = await openAccountByApi(`EX-A-${run}`, `Explore from ${run}`, 'Ezra', 500);
     const to = await openAccountByApi(`EX-B-${run}`, `Explore to ${run}`, 'Zoe', 0);
-    const response = await fetch(`${stack.baseUrl}/api/accounts/${from}/transfer`, {
+    const response = await authed(`${stack.baseUrl}/api/accounts/${from}/transfer`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-correlation-id': `transfer-${run}` },
       body: JSON.stringify({ toAccountId: to, amount: 123.45, description: 'Explored' }),

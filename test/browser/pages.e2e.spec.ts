@@ -73,6 +73,22 @@ async function submit(
   await page.waitForLoadState('load');
 }
 
+/** Signs in through the sign-in page (the local issuer), as a user would; lands on `next` (default the home page). */
+async function signIn(username: string, groups: Array<'tellers' | 'admins'> = [], next = '/'): Promise<void> {
+  await goto(`/signin?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('Username').fill(username);
+  for (const group of groups) await page.getByLabel(group, { exact: true }).check();
+  await Promise.all([
+    page.waitForURL((url) => url.pathname === next.split('?')[0]),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
+}
+
+async function signOut(): Promise<void> {
+  await goto('/signout');
+  await Promise.all([page.waitForURL(/\/signin/), page.getByRole('button', { name: 'Sign out' }).click()]);
+}
+
 async function balanceText(): Promise<string> {
   return (await page.locator('#balance').textContent())?.trim() ?? '';
 }
@@ -94,7 +110,33 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+describe('signing in', () => {
+  it('given no session when a page is opened then the sign-in page comes, and signing in leads back to it', async () => {
+    await goto('/reports/balances');
+    expect(new URL(page.url()).pathname).toBe('/signin');
+    await shot('00-signin');
+    await signIn(`staff-${run.toLowerCase()}`, ['admins'], '/reports/balances');
+    await expect(page.title()).resolves.toBe('Balances · Ledgerline');
+    const cookie = (await context.cookies()).find((item) => item.name === 'ledgerline_token');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+  });
+
+  it('given a bad username when signing in then the issuer’s message is shown and no session starts', async () => {
+    await signOut();
+    await goto('/signin');
+    await page.getByLabel('Username').fill('Not Valid!');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForLoadState('load');
+    await expect(page.locator('#signin-error').textContent()).resolves.toMatch(/Username must be/);
+    expect((await context.cookies()).some((item) => item.name === 'ledgerline_token')).toBe(false);
+  });
+});
+
 describe('web pages in a browser', () => {
+  beforeAll(async () => {
+    await signIn(`staff-${run.toLowerCase()}`, ['admins']);
+  });
+
   let aliceId: string;
   let bobId: string;
   const alice = { number: `WEB-A-${run}`, name: `Alice savings ${run}`, owner: XSS_OWNER, initial: '1,000.00' };
@@ -285,6 +327,7 @@ describe('web pages in a browser', () => {
     expect(Object.keys(doc.paths['/api/accounts/{id}/transfer']?.post?.responses ?? {}).sort()).toEqual([
       '200',
       '400',
+      '401',
       '404',
       '409',
       '413',
@@ -292,5 +335,65 @@ describe('web pages in a browser', () => {
       '422',
       '500',
     ]);
+  });
+});
+
+describe('pages by role', () => {
+  const customer = `cust-${run.toLowerCase()}`;
+  let staffAccount: string;
+
+  beforeAll(async () => {
+    await signOut();
+    await signIn(`teller-${run.toLowerCase()}`, ['tellers']);
+    staffAccount = await openAccount({ number: `WEB-T-${run}`, name: `Teller own ${run}`, owner: 'T', initial: '5' });
+    await signOut();
+    await signIn(customer);
+  });
+
+  it('given a customer then their own account is theirs, and other accounts, other balances and /ops are not', async () => {
+    const mine = await openAccount({ number: `WEB-C-${run}`, name: `Customer own ${run}`, owner: 'C', initial: '7' });
+    expect(await goto(`/accounts/${mine}`)).toBe(200);
+    expect(await goto(`/accounts/${staffAccount}`)).toBe(404);
+    expect(await goto(`/reports/transactions/${staffAccount}`)).toBe(404);
+    expect(await goto('/ops')).toBe(403);
+    await reloadUntil(
+      '/reports/balances',
+      async () => (await page.locator(`a[href="/accounts/${mine}"]`).count()) >= 1,
+      "the customer's account in their balances report",
+    );
+    const links = await page
+      .locator('table a[href^="/accounts/"]')
+      .evaluateAll((items) => items.map((item) => item.getAttribute('href')));
+    expect(new Set(links)).toEqual(new Set([`/accounts/${mine}`]));
+    await shot('10-customer-balances');
+  });
+
+  it('given a bearer token instead of the cookie then pages answer for that user; a forged one is a 401', async () => {
+    const token = (await (
+      await fetch(`${stack.baseUrl}/local/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: customer }),
+      })
+    ).json()) as { access_token: string };
+    const asCustomer = await fetch(`${stack.baseUrl}/reports/balances`, {
+      headers: { authorization: `Bearer ${token.access_token}` },
+      redirect: 'manual',
+    });
+    expect(asCustomer.status).toBe(200);
+    expect(await asCustomer.text()).not.toContain(staffAccount);
+    const forged = await fetch(`${stack.baseUrl}/reports/balances`, {
+      headers: { authorization: `Bearer ${token.access_token.slice(0, -6)}AAAAAA` },
+      redirect: 'manual',
+    });
+    expect(forged.status).toBe(401);
+    expect(forged.headers.get('www-authenticate')).toMatch(/^Bearer /);
+  });
+
+  it('given sign-out then the session is gone and pages ask to sign in again', async () => {
+    await signOut();
+    expect((await context.cookies()).some((item) => item.name === 'ledgerline_token')).toBe(false);
+    await goto('/');
+    expect(new URL(page.url()).pathname).toBe('/signin');
   });
 });

@@ -16,11 +16,33 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-export function httpClient(baseUrl: string) {
+export interface StackUser {
+  username: string;
+  groups?: Array<'tellers' | 'admins'>;
+}
+
+/** An access token for `user` from the stack's local issuer (POST /local/token), as a client gets one. */
+export async function localToken(baseUrl: string, user: StackUser, expiresIn?: number): Promise<string> {
+  const response = await fetch(new URL('/local/token', baseUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...user, ...(expiresIn === undefined ? {} : { expiresIn }) }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (response.status !== 200)
+    throw new Error(`POST /local/token answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** `as`: the user every request is made as (a token from the stack's issuer, fetched once); none: anonymous. */
+export function httpClient(baseUrl: string, as?: StackUser) {
+  let token: Promise<string> | undefined;
   async function request(method: string, path: string, options: RequestOptions = {}): Promise<HttpAnswer> {
     const url = new URL(path, baseUrl);
     for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
-    const headers: Record<string, string> = { ...options.headers };
+    const headers: Record<string, string> = {};
+    if (as) headers.authorization = `Bearer ${await (token ??= localToken(baseUrl, as))}`;
+    Object.assign(headers, options.headers);
     let body: string | undefined;
     if (options.body !== undefined) {
       if (typeof options.body === 'string') body = options.body;

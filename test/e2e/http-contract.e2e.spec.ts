@@ -8,7 +8,7 @@ let http: HttpClient;
 
 beforeAll(async () => {
   api = await useStack('http-contract');
-  http = httpClient(api.baseUrl);
+  http = httpClient(api.baseUrl, { username: 'e2e-contract' });
 }, 320_000);
 
 afterAll(async () => {

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { useStack, type Stack } from '../support/stack';
+import { localToken } from './http-client';
 
 // Issue 18 over real HTTP: serverless-offline in front of the bundled handlers, as a browser or client sees it. The
 // stack runs with its default configuration: no CORS_ALLOWED_ORIGINS, so no origin is granted.
 let api: Stack;
+let authorization: string;
 
 beforeAll(async () => {
   api = await useStack('input-and-cors');
+  authorization = `Bearer ${await localToken(api.baseUrl, { username: 'e2e-input' })}`;
 }, 320_000);
 
 afterAll(async () => {
@@ -19,7 +22,7 @@ const corsHeaders = (response: Response) =>
 async function openAccount(): Promise<string> {
   const response = await fetch(`${api.baseUrl}/api/accounts`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization },
     body: JSON.stringify({
       accountNumber: `e2e-${randomBytes(5).toString('hex')}`,
       accountName: 'E2E',
@@ -32,7 +35,7 @@ async function openAccount(): Promise<string> {
 }
 
 async function balanceAndVersion(id: string): Promise<unknown> {
-  const body = (await (await fetch(`${api.baseUrl}/api/accounts/${id}`)).json()) as {
+  const body = (await (await fetch(`${api.baseUrl}/api/accounts/${id}`, { headers: { authorization } })).json()) as {
     balance: number;
     version: number;
   };
@@ -47,7 +50,10 @@ describe('CORS by default', () => {
   ])(
     'given %s %s from another origin then no Access-Control-* header, credentials least of all',
     async (method, path) => {
-      const response = await fetch(`${api.baseUrl}${path}`, { method, headers: { origin: 'https://evil.example' } });
+      const response = await fetch(`${api.baseUrl}${path}`, {
+        method,
+        headers: { origin: 'https://evil.example', authorization },
+      });
       await response.arrayBuffer();
       expect(corsHeaders(response)).toEqual([]);
     },
@@ -72,7 +78,7 @@ describe('JSON bodies over HTTP', () => {
     const id = await openAccount();
     const response = await fetch(`${api.baseUrl}/api/accounts/${id}/deposit`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       body: '{"amount": 10.0000000000000001}',
     });
     expect(response.status).toBe(400);
@@ -87,7 +93,7 @@ describe('JSON bodies over HTTP', () => {
     const id = await openAccount();
     const response = await fetch(`${api.baseUrl}/api/accounts/${id}/deposit`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       body: Buffer.from('{"amount": 1, "description": "caf\u00e9"}', 'latin1'),
     });
     expect(response.status).toBe(400);
@@ -99,7 +105,7 @@ describe('JSON bodies over HTTP', () => {
     const id = await openAccount();
     const response = await fetch(`${api.baseUrl}/api/accounts/${id}/deposit`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json; charset=iso-8859-1' },
+      headers: { 'content-type': 'application/json; charset=iso-8859-1', authorization },
       body: '{"amount": 1}',
     });
     expect(response.status).toBe(415);

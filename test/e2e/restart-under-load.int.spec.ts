@@ -140,7 +140,7 @@ interface LoadOutcome {
  * first 2xx that follows.
  */
 async function underLoad(name: string, fault: () => Promise<void>): Promise<LoadOutcome> {
-  const api = httpClient(offline!.baseUrl);
+  const api = httpClient(offline!.baseUrl, { username: 'restart-teller', groups: ['tellers'] });
   const answers: Answer[] = [];
   const call = async (send: () => Promise<HttpAnswer>): Promise<HttpAnswer | undefined> => {
     try {
@@ -234,7 +234,7 @@ async function expectStoreHoldsExactlyTheAcknowledged(accounts: Account[]): Prom
     [accounts.map((account) => account.id)],
   );
   const versions = Object.fromEntries(rows.map((row) => [row.stream_id, row.version]));
-  const api = httpClient(offline!.baseUrl);
+  const api = httpClient(offline!.baseUrl, { username: 'restart-teller', groups: ['tellers'] });
   for (const account of accounts) {
     expect({ id: account.id, events: versions[account.id] }).toEqual({ id: account.id, events: account.events });
     const answer = await api.get(`/api/accounts/${account.id}`);

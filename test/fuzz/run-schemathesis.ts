@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { countJUnit, writeSummary } from '../../scripts/ci/summary';
 import { useStack, type Stack } from '../support/stack';
+import { localToken } from '../e2e/http-client';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SCHEMATHESIS_VERSION = '4.32.5';
@@ -105,6 +106,8 @@ function countRequests(harFile: string): number {
 async function fuzz(baseUrl: string): Promise<number> {
   const maxExamples = process.env.FUZZ_MAX_EXAMPLES ?? '30';
   const timeLimitS = Number(process.env.FUZZ_TIME_LIMIT_S ?? '600');
+  // As a teller (every account, no operations): the document's bearer scheme, with a token of the stack's issuer.
+  const token = await localToken(baseUrl, { username: 'fuzz-teller', groups: ['tellers'] }, 86_400);
   const args = [
     'run',
     `${baseUrl}/openapi.json`,
@@ -128,6 +131,8 @@ async function fuzz(baseUrl: string): Promise<number> {
     HAR_FILE,
     '--suppress-health-check',
     'too_slow,filter_too_much',
+    '--header',
+    `Authorization: Bearer ${token}`,
     ...(process.env.FUZZ_SEED ? ['--seed', process.env.FUZZ_SEED] : []),
   ];
   console.log(`schemathesis ${args.join(' ')}`);

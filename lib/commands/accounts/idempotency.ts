@@ -5,6 +5,10 @@ import { IdempotencyKeyReusedError } from './errors';
 
 const SCOPE = 'accounts';
 
+/** 'accounts' for trusted in-process callers, 'accounts:<sub>' for a signed-in caller's keys. */
+const scopeOf = (record: IdempotencyRecord): string =>
+  record.owner === undefined ? SCOPE : `${SCOPE}:${record.owner}`;
+
 /**
  * Keys are remembered for IDEMPOTENCY_TTL_HOURS (default 24) from the request that stored them. After that a key is
  * a new key: a retry with it executes the command again (and may reuse it for another request), and the scheduled
@@ -15,6 +19,8 @@ function ttlHours(): number {
 }
 
 export interface IdempotencyRecord {
+  /** The caller's sub: each caller's keys are kept apart (their own scope). */
+  owner?: string | undefined;
   key: string;
   /** What identifies the request: the command, its target and the caller's fingerprint. */
   fingerprint: string;
@@ -33,7 +39,7 @@ const FIND = {
 export async function findStoredResult<T>(tx: Tx, record: IdempotencyRecord): Promise<T | undefined> {
   const result = await tx.query<{ fingerprint: string; result: T }>({
     ...FIND,
-    values: [SCOPE, record.key, ttlHours()],
+    values: [scopeOf(record), record.key, ttlHours()],
   });
   const row = result.rows[0];
   if (!row) return undefined;
@@ -64,7 +70,7 @@ const STORE = {
 export async function storeResult(tx: Tx, record: IdempotencyRecord, result: unknown): Promise<void> {
   const inserted = await tx.query({
     ...STORE,
-    values: [SCOPE, record.key, record.fingerprint, JSON.stringify(result), ttlHours()],
+    values: [scopeOf(record), record.key, record.fingerprint, JSON.stringify(result), ttlHours()],
   });
   if (inserted.rowCount !== 1) throw new IdempotencyRaceError(record.key);
 }

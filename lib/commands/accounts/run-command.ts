@@ -66,6 +66,8 @@ async function runAttempts<T>(
   onRetry: () => void,
 ): Promise<Outcome<T>> {
   const record: IdempotencyRecord | undefined = command.ctx.idempotency && {
+    // Keys belong to their caller: another user's identical key is a different key.
+    owner: command.ctx.caller?.sub,
     key: command.ctx.idempotency.key,
     fingerprint: `${command.name} ${command.target} ${command.ctx.idempotency.fingerprint}`,
   };

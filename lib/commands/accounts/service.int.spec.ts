@@ -407,6 +407,8 @@ describe('history', () => {
       version: 1,
       timestamp: expect.any(Date),
       data: expect.objectContaining({ accountId, initialBalance: 0, description: 'Initial deposit' }),
+      // This layer's specs act as a trusted in-process caller: no actor is recorded.
+      actor: null,
     });
     expect(new Set([...(first ?? []), ...(second ?? [])].map((entry) => entry.id)).size).toBe(6);
   });

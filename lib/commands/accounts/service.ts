@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
+import type { Caller } from '../../platform/auth/verify-token';
 import { decide, decideTransfer, type AccountState } from '../banking/account';
 import { getConfig } from '../../platform/config/env';
 import { getPool } from '../../platform/db/pool';
 import { withReadRetry } from '../../platform/db/read-retry';
 import { readStream, readStreamVersion } from '../../event-store/read-stream';
-import { reserveAccountNumber } from './account-numbers';
-import { fromStoredEvent } from './codec';
+import { mayAccessAccount, requireAccountAccess, reserveAccountNumber } from './account-numbers';
+import { actorOfEvent, fromStoredEvent } from './codec';
 import { loadAccount, saveAccounts } from './repository';
 import { runCommand } from './run-command';
 import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT } from './types';
@@ -52,6 +53,7 @@ export function createAccountService({ pool, snapshotEvery, maxRetries = MAX_RET
 
   async function openAccount(input: OpenAccountInput, ctx: CommandContext): Promise<Outcome<{ accountId: string }>> {
     const accountId = randomUUID();
+    const ownerId = input.ownerId ?? ctx.caller?.sub;
     return runCommand(runner, {
       name: 'open-account',
       target: input.accountNumber,
@@ -59,13 +61,13 @@ export function createAccountService({ pool, snapshotEvery, maxRetries = MAX_RET
       ctx,
       execute: async (tx, remember) => {
         const state: AccountState = { status: 'new' }; // a fresh id: nothing to load
-        const events = decide({ type: 'OpenAccount', data: { accountId, ...input } }, state);
+        const events = decide({ type: 'OpenAccount', data: { ...input, accountId, ownerId } }, state);
         await saveAccounts(tx, [{ accountId, state, events }], ctx, snapshotEvery);
         const result = { accountId };
         await remember(result);
         // After remember(): a concurrent twin request (same Idempotency-Key) waits on the key and replays, instead
         // of reaching the reservation and being told the number is taken.
-        await reserveAccountNumber(tx, input.accountNumber, accountId);
+        await reserveAccountNumber(tx, input.accountNumber, accountId, ownerId);
         return result;
       },
     });
@@ -79,6 +81,7 @@ export function createAccountService({ pool, snapshotEvery, maxRetries = MAX_RET
         streams: [accountId],
         ctx,
         execute: async (tx, remember) => {
+          await requireAccountAccess(tx, accountId, ctx.caller);
           const state = await loadAccount(tx, accountId);
           const events = decide({ type: kind, data: { accountId, ...input } }, state);
           const [next] = await saveAccounts(tx, [{ accountId, state, events }], ctx, snapshotEvery);
@@ -103,6 +106,8 @@ export function createAccountService({ pool, snapshotEvery, maxRetries = MAX_RET
       streams: [fromAccountId, toAccountId],
       ctx,
       execute: async (tx, remember) => {
+        // Only the source account must be the caller's: money may go to any existing account.
+        await requireAccountAccess(tx, fromAccountId, ctx.caller);
         const fromState = await loadAccount(tx, fromAccountId);
         const toState = toAccountId === fromAccountId ? fromState : await loadAccount(tx, toAccountId);
         const legs = decideTransfer(
@@ -134,7 +139,9 @@ export function createAccountService({ pool, snapshotEvery, maxRetries = MAX_RET
   async function getAccount(
     accountId: string,
     at: { asOf?: Date; version?: number } = {},
+    caller?: Caller,
   ): Promise<AccountView | null> {
+    if (!(await withReadRetry(pool, () => mayAccessAccount(pool, accountId, caller)))) return null;
     const state = await withReadRetry(pool, () =>
       loadAccount(pool, accountId, {
         ...(at.version === undefined ? {} : { toVersion: at.version }),
@@ -154,11 +161,16 @@ export function createAccountService({ pool, snapshotEvery, maxRetries = MAX_RET
     };
   }
 
-  /** The account's events from `fromVersion` (default 1), ascending, at most `limit`; null for an unknown account. */
+  /**
+   * The account's events from `fromVersion` (default 1), ascending, at most `limit`; null for an unknown account and
+   * for one the caller may not see.
+   */
   async function getHistory(
     accountId: string,
     { fromVersion = 1, limit = DEFAULT_HISTORY_LIMIT }: { fromVersion?: number; limit?: number } = {},
+    caller?: Caller,
   ): Promise<HistoryEntry[] | null> {
+    if (!(await withReadRetry(pool, () => mayAccessAccount(pool, accountId, caller)))) return null;
     const boundedLimit = Math.min(Math.max(1, Math.trunc(limit)), MAX_HISTORY_LIMIT);
     const events = await withReadRetry(pool, async () => {
       const read = await readStream(pool, accountId, { fromVersion, limit: boundedLimit });
@@ -171,6 +183,7 @@ export function createAccountService({ pool, snapshotEvery, maxRetries = MAX_RET
       version: event.streamVersion,
       timestamp: event.createdAt,
       data: fromStoredEvent(event).data,
+      actor: actorOfEvent(event.metadata),
     }));
   }
 
@@ -200,6 +213,7 @@ export const withdraw: AccountService['withdraw'] = (accountId, input, ctx) =>
   service().withdraw(accountId, input, ctx);
 export const transfer: AccountService['transfer'] = (accountId, input, ctx) =>
   service().transfer(accountId, input, ctx);
-export const getAccount: AccountService['getAccount'] = (accountId, at) => service().getAccount(accountId, at);
-export const getHistory: AccountService['getHistory'] = (accountId, options) =>
-  service().getHistory(accountId, options);
+export const getAccount: AccountService['getAccount'] = (accountId, at, caller) =>
+  service().getAccount(accountId, at, caller);
+export const getHistory: AccountService['getHistory'] = (accountId, options, caller) =>
+  service().getHistory(accountId, options, caller);

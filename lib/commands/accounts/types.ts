@@ -1,3 +1,4 @@
+import type { Actor, Caller } from '../../platform/auth/verify-token';
 import type { Cents } from '../banking/money';
 
 /** History pages: the default and the largest page a caller may ask for. */
@@ -11,6 +12,12 @@ export interface CommandContext {
   traceparent?: string;
   /** `fingerprint` identifies the request (e.g. a hash of method, path and body). */
   idempotency?: { key: string; fingerprint: string };
+  /**
+   * Who asks. Customers act only on accounts they own (any other account is "not found"); staff on every account.
+   * Its Idempotency-Keys are its own, and its sub and username are recorded as the actor of every event. Absent only
+   * for trusted in-process callers (scripts, specs of this layer).
+   */
+  caller?: Caller;
 }
 
 /** `replayed`: the stored outcome of an earlier request with the same Idempotency-Key; nothing was done now. */
@@ -20,6 +27,8 @@ export interface Outcome<T> {
 }
 
 export interface OpenAccountInput {
+  /** The owner's sub; the caller's own when absent. Only staff may open an account for someone else. */
+  ownerId?: string | undefined;
   accountNumber: string;
   accountName: string;
   ownerName: string;
@@ -65,4 +74,6 @@ export interface HistoryEntry {
   timestamp: Date;
   /** Domain event data; amounts in cents. */
   data: Record<string, unknown>;
+  /** Who caused it; null for events recorded before actors were (migration 0009). */
+  actor: Actor | null;
 }

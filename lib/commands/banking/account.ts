@@ -23,6 +23,7 @@ export type OpenAccount = {
   type: 'OpenAccount';
   data: {
     accountId: string;
+    ownerId?: string | undefined;
     accountNumber: string;
     accountName: string;
     ownerName: string;
@@ -158,12 +159,13 @@ function openAccount({ data }: OpenAccount, state: AccountState): AccountEvent[]
       accountId: data.accountId,
     });
   }
-  const { accountId, accountNumber, accountName, ownerName, initialBalance, description } = data;
+  const { accountId, ownerId, accountNumber, accountName, ownerName, initialBalance, description } = data;
   return [
     {
       type: 'AccountCreated',
       data: {
         accountId,
+        ...(ownerId === undefined ? {} : { ownerId }),
         accountNumber,
         accountName,
         ownerName,

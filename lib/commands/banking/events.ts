@@ -13,6 +13,8 @@ const id = z.string().min(1);
 
 export const accountCreatedDataSchema = z.strictObject({
   accountId: id,
+  /** The owner's subject (the signed-in user's stable id); absent on accounts opened before owners were recorded. */
+  ownerId: id.optional(),
   accountNumber: id,
   accountName: z.string(),
   ownerName: z.string(),

@@ -46,6 +46,8 @@ const envelope = {
   accountNumber,
   accountName: name,
   ownerName: name,
+  /** Who caused the event (minor addition, issue 13); absent on events recorded before actors were. */
+  actor: z.object({ sub: z.string().min(1).max(128), username: z.string().min(1).max(128) }).optional(),
 };
 
 const transactionBase = {
@@ -59,6 +61,8 @@ export const accountCreatedEventSchema = z
     eventType: z.literal(ACCOUNT_CREATED_EVENT),
     ...envelope,
     streamVersion: z.literal(1),
+    /** The owner's sub (issue 13); absent on accounts opened before owners were recorded. */
+    ownerId: z.string().min(1).max(128).optional(),
     initialBalance: bounded(MAX_AMOUNT_CENTS, { signed: false, allowZero: true }),
     transaction: z.object({
       ...transactionBase,

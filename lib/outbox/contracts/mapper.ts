@@ -1,3 +1,4 @@
+import { actorOfEvent } from '../../commands/accounts/codec';
 import { decodeAccountEvent, type AccountEvent } from '../../commands/banking/events';
 import {
   ACCOUNT_BALANCE_UPDATED_EVENT,
@@ -87,6 +88,10 @@ export function mapToIntegrationEvent(
     fail(`expected stream version ${expectedVersion}`);
   }
   const occurredAt = source.createdAt.toISOString();
+  const actor =
+    typeof source.metadata === 'object' && source.metadata !== null
+      ? actorOfEvent(source.metadata as Record<string, unknown>)
+      : null;
 
   if (domainEvent.type === 'AccountCreated') {
     if (facts) fail('AccountCreated on an account that already exists');
@@ -109,9 +114,11 @@ export function mapToIntegrationEvent(
         occurredAt,
         streamVersion: 1,
         accountId: next.accountId,
+        ...(data.ownerId !== undefined && { ownerId: data.ownerId }),
         accountNumber: next.accountNumber,
         accountName: next.accountName,
         ownerName: next.ownerName,
+        ...(actor && { actor }),
         initialBalance: toWireAmount(data.initialBalance),
         transaction: {
           transactionId: source.eventId,
@@ -141,6 +148,7 @@ export function mapToIntegrationEvent(
       accountNumber: current.accountNumber,
       accountName: current.accountName,
       ownerName: current.ownerName,
+      ...(actor && { actor }),
       previousBalance: toWireAmount(current.balance),
       newBalance: toWireAmount(newBalance),
       transaction: {

@@ -24,6 +24,46 @@ describe('domain event → integration event', () => {
     version = 0;
   });
 
+  it('given events with an actor and an owner, when mapped, then each integration event carries the actor; old ones none', () => {
+    const actor = { sub: 'sub-1', username: 'alice' };
+    const created = mapToIntegrationEvent(
+      undefined,
+      stored(
+        'AccountCreated',
+        {
+          accountId,
+          ownerId: 'sub-1',
+          accountNumber: 'ACC-1',
+          accountName: 'Savings',
+          ownerName: 'Ada',
+          initialBalance: 100,
+          description: 'Initial deposit',
+        },
+        { metadata: { schemaVersion: EVENT_SCHEMA_VERSION, correlationId: 'c', actor } },
+      ),
+    );
+    expect(created.event).toMatchObject({ actor, ownerId: 'sub-1' });
+    expect(parseIntegrationEvent(created.event).ok).toBe(true);
+    const deposited = mapToIntegrationEvent(
+      created.facts,
+      stored(
+        'MoneyDeposited',
+        { amount: 5, description: 'd' },
+        {
+          metadata: {
+            schemaVersion: EVENT_SCHEMA_VERSION,
+            correlationId: 'c',
+            actor: { sub: 's-2', username: 'teller' },
+          },
+        },
+      ),
+    );
+    expect(deposited.event.actor).toEqual({ sub: 's-2', username: 'teller' });
+    const old = mapToIntegrationEvent(deposited.facts, stored('MoneyDeposited', { amount: 5, description: 'd' }));
+    expect(old.event).not.toHaveProperty('actor');
+    expect(parseIntegrationEvent(old.event).ok).toBe(true);
+  });
+
   it('given an account history, when mapped in order, then balances fold exactly and every event meets the contract', () => {
     const history = [
       stored('AccountCreated', {

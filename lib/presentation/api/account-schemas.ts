@@ -42,7 +42,13 @@ export function integerParam(name: string, { min, max }: { min: number; max: num
     .refine((value) => value >= min && value <= max, `${name} must be between ${min} and ${max}`);
 }
 
+export const ownerIdSchema = z
+  .string({ error: 'Owner id must be a string' })
+  .regex(/^[A-Za-z0-9._:@-]{1,128}$/, 'Owner id must be 1 to 128 letters, digits or ._:@-');
+
 export const openAccountBodySchema = z.object({
+  /** Staff only: the sub of the customer the account is opened for (the caller's own sub by default). */
+  ownerId: ownerIdSchema.optional(),
   accountNumber: accountNumberSchema,
   accountName: accountNameSchema,
   ownerName: ownerNameSchema,

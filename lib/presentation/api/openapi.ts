@@ -23,7 +23,15 @@ import {
   transferResponseSchema,
 } from './response-schemas';
 import { reportRoutes } from './report-routes';
-import { errorResponses, jsonOk, type ErrorStatus } from './responses';
+import { errorResponses, jsonOk, unauthorizedResponse, type ErrorStatus } from './responses';
+
+export const BEARER_SCHEME = 'bearerAuth';
+
+/** Routes behind a token answer 401 too; the public ones (health) say they need none. */
+function withSecurity(route: RouteConfig): RouteConfig {
+  if (!route.path.startsWith('/api/')) return { ...route, security: [] };
+  return { ...route, responses: { ...route.responses, ...unauthorizedResponse() } };
+}
 
 export { ERROR_DESCRIPTIONS, PROBLEM_MEDIA_TYPE, type ErrorStatus } from './responses';
 
@@ -198,7 +206,16 @@ let cached: OpenApiDocument | undefined;
 
 export function buildOpenApiDocument(options: { serverUrl?: string } = {}): OpenApiDocument {
   const registry = new OpenAPIRegistry();
-  for (const route of apiRoutes()) registry.registerPath(route);
+  registry.registerComponent('securitySchemes', BEARER_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'An access token: on AWS from the Cognito user pool (hosted UI), locally from `POST /local/token` ' +
+      '(`{"username": "alice", "groups": ["tellers"]}`). Without groups a customer (own accounts only); `tellers` ' +
+      'see and move every account; `admins` also read the pipeline status.',
+  });
+  for (const route of apiRoutes()) registry.registerPath(withSecurity(route));
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
@@ -209,6 +226,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Open
         'Errors are RFC 9457 application/problem+json.',
     },
     servers: [{ url: options.serverUrl ?? '/' }],
+    security: [{ [BEARER_SCHEME]: [] }],
     tags: [
       { name: 'Accounts', description: 'Commands and queries on the event store' },
       { name: 'Reports', description: 'Read models (eventually consistent)' },

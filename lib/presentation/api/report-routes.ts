@@ -136,8 +136,10 @@ export function reportRoutes(): RouteConfig[] {
       path: '/api/reports/balances',
       operationId: 'listBalances',
       tags: ['Reports'],
-      summary: 'Balances of all accounts, ordered by account name',
-      description: "Pages by `offset` or by `cursor` (from the previous page's X-Next-Cursor), not both.",
+      summary: 'Balances of the accounts the caller may see, ordered by account name',
+      description:
+        'Customers see their own accounts only; tellers and admins see every account. ' +
+        "Pages by `offset` or by `cursor` (from the previous page's X-Next-Cursor), not both.",
       request: { query: listBalancesQuerySchema },
       responses: {
         200: jsonOk('A page of balances', z.array(balanceRowSchema), nextPageHeaders),
@@ -178,9 +180,10 @@ export function reportRoutes(): RouteConfig[] {
       operationId: 'reportStatus',
       tags: ['Operations'],
       summary: 'Pipeline status: relay lag, consumer lag per partition, projection progress and audit, dead letters',
+      description: 'Admins only.',
       responses: {
         200: jsonOk('Status (Kafka being unreachable is reported in the body)', statusSchema),
-        ...errorResponses([500]),
+        ...errorResponses([403, 500]),
       },
     },
   ];

@@ -7,7 +7,9 @@ export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 /** Statuses an API route may answer with a problem, and why. */
 export const ERROR_DESCRIPTIONS = {
   400: 'Validation failed (`errors` lists each field), malformed JSON or a bad Idempotency-Key header',
-  404: 'Unknown account (or a path id that cannot be one)',
+  401: 'No access token, or one that is malformed, unsigned, badly signed, edited, expired, or from another issuer or client (see WWW-Authenticate)',
+  403: 'Signed in, but this resource is for admins only (or only tellers and admins may name another owner)',
+  404: 'Unknown account, another customer’s account (exactly as unknown), or a path id that cannot be one',
   409: 'Duplicate account number, or a concurrent change that survived the retries',
   413: 'Request body larger than 64 KiB',
   415: 'Request body not sent as application/json',
@@ -43,4 +45,18 @@ export function jsonOk(
 
 export function errorResponses(statuses: readonly ErrorStatus[]): Record<string, ResponseConfig> {
   return Object.fromEntries(statuses.map((status) => [String(status), problemResponse(status)]));
+}
+
+/** The 401 every route behind a bearer token may answer, with its challenge header. */
+export function unauthorizedResponse(): Record<string, ResponseConfig> {
+  const response = problemResponse(401);
+  return {
+    401: {
+      ...response,
+      headers: {
+        ...response.headers,
+        'WWW-Authenticate': { description: 'Bearer challenge (RFC 6750)', schema: { type: 'string' } },
+      },
+    },
+  };
 }

@@ -11,22 +11,35 @@ import { requestFingerprint } from './idempotency';
 import { HttpProblem } from './problem';
 import type { HttpResult } from './request';
 import { apiEvent, invoke, lambdaContext, parseResponse } from './testing';
+import {
+  admin,
+  authHeaders,
+  customer,
+  newSigningKey,
+  teller,
+  testIssuer,
+  tokenFor,
+  useTestIssuer,
+} from '../../../test/support/auth';
+import { signAccessToken } from '../../../local/auth/issuer';
 
-type Seen = HttpRequest<{ id: string }, { limit: number }, { amount: number; name: string }>;
+type Seen = HttpRequest<{ id: string }, { limit: number }, { amount: number; name: string }, undefined>;
 
 const ID = randomUUID();
 const PATH = `/things/${ID}/do`;
 let behaviour: (request: Seen) => Promise<HttpResult>;
 
+// Public routes: these specs are about everything but the token (see "httpHandler: access" below for that).
 const handler = httpHandler(
   {
+    access: 'public',
     path: z.object({ id: z.guid() }),
     query: z.object({ limit: z.coerce.number().int().positive().default(10) }),
     body: z.object({ amount: amountSchema, name: z.string().min(1, 'Name must not be empty') }),
   },
   (request) => behaviour(request),
 );
-const getHandler = httpHandler({}, async () => jsonResponse(200, { ok: true }));
+const getHandler = httpHandler({ access: 'public' }, async () => jsonResponse(200, { ok: true }));
 
 const post = (init: { body?: unknown; headers?: Record<string, string>; id?: string; isBase64Encoded?: boolean }) =>
   invoke(
@@ -513,5 +526,54 @@ describe('httpHandler: error mapping', () => {
     expect(response.text).not.toContain('10.0.0.5');
     expect(logged).toHaveBeenCalledWith('Unhandled error', expect.objectContaining({ error: expect.any(Error) }));
     logged.mockRestore();
+  });
+});
+
+describe('httpHandler: access', () => {
+  useTestIssuer();
+  let seenCaller: unknown;
+  const signedIn = httpHandler({ body: z.object({ amount: amountSchema }) }, async ({ caller, command }) => {
+    seenCaller = { caller, commandCaller: command.caller };
+    return jsonResponse(200, { ok: true });
+  });
+  const adminsOnly = httpHandler({ access: 'admins' }, async () => jsonResponse(200, { ok: true }));
+  const call = (target: typeof signedIn, headers: Record<string, string>, body: unknown = { amount: 1 }) =>
+    invoke(target, apiEvent({ method: 'POST', path: '/secured', headers, body }));
+
+  it('given no token then 401 problem+json with a Bearer challenge, before the body is looked at', async () => {
+    const response = await call(signedIn, {}, 'not json');
+    expect(response.status).toBe(401);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="ledgerline"');
+    expect(response.body).toMatchObject({ type: '/problems/unauthorized', status: 401, title: 'Unauthorized' });
+  });
+
+  it('given a malformed Authorization header or a forged token then 401 invalid_request / invalid_token', async () => {
+    const basic = await call(signedIn, { authorization: 'Basic YWxpY2U6cHc=' });
+    expect(basic.status).toBe(401);
+    expect(basic.headers['www-authenticate']).toMatch(/^Bearer realm="ledgerline", error="invalid_request"/);
+    const forged = await signAccessToken(await newSigningKey(), testIssuer().issuer, { username: 'mallory' });
+    const refused = await call(signedIn, { authorization: `Bearer ${forged}` });
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toMatch(/^Bearer realm="ledgerline", error="invalid_token"/);
+    expect(seenCaller).toBeUndefined();
+  });
+
+  it('given a valid token then the handler and the command context get the caller', async () => {
+    const response = await call(signedIn, await authHeaders(teller));
+    expect(response.status).toBe(200);
+    expect(seenCaller).toEqual({
+      caller: expect.objectContaining({ username: 'teller-t', groups: ['tellers'], role: 'teller' }),
+      commandCaller: expect.objectContaining({ username: 'teller-t' }),
+    });
+  });
+
+  it('given an admins-only route then 403 for customers and tellers, 200 for admins', async () => {
+    for (const user of [customer(), teller]) {
+      const response = await call(adminsOnly, { authorization: `Bearer ${await tokenFor(user)}` });
+      expect(response.status).toBe(403);
+      expect(response.body).toMatchObject({ type: '/problems/forbidden', status: 403 });
+    }
+    expect((await call(adminsOnly, await authHeaders(admin))).status).toBe(200);
   });
 });

@@ -1,5 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { Caller } from '../../platform/auth/verify-token';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -14,6 +15,8 @@ export interface RequestState {
   /** The source text of each number in `json`, by path (./json-numbers.ts). */
   numberSources?: Map<string, string>;
   idempotency?: { key: string; fingerprint: string };
+  /** The verified caller (./authenticate.ts); absent on public routes. */
+  caller?: Caller;
 }
 
 const states = new WeakMap<HttpEvent, RequestState>();

@@ -1,4 +1,5 @@
 import { getAccount, getHistory } from '../../commands/accounts/service';
+import { isStaff, type Caller } from '../../platform/auth/verify-token';
 import { getPool } from '../../platform/db/pool';
 import { accountNumbersLike } from '../../queries/accounts-search';
 import { accountIdSchema } from '../api/account-schemas';
@@ -21,9 +22,16 @@ export function parseAccountId(id: string | undefined): string | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/** The account now, or as it was at a moment (time travel: ?version / ?asOf). */
-export async function loadAccount(accountId: string, moment?: AccountMoment): Promise<AccountSummary | undefined> {
-  const account = await getAccount(accountId, moment ?? {});
+/**
+ * The account now, or as it was at a moment (time travel: ?version / ?asOf), if `caller` may see it (its owner,
+ * tellers, admins); undefined otherwise, as for an unknown id.
+ */
+export async function loadAccount(
+  accountId: string,
+  caller: Caller,
+  moment?: AccountMoment,
+): Promise<AccountSummary | undefined> {
+  const account = await getAccount(accountId, moment ?? {}, caller);
   return account ?? undefined;
 }
 
@@ -52,7 +60,8 @@ export async function loadHistory(
   const fromVersion = Math.max(1, upTo - HISTORY_PAGE_SIZE + 1);
   const [entries, atTop] = await Promise.all([
     getHistory(account.id, { fromVersion, limit: upTo - fromVersion + 1 }),
-    upTo === account.version ? account : loadAccount(account.id, { version: upTo }),
+    // The caller was allowed to see `account` already (loadAccount); these read more of the same account.
+    upTo === account.version ? account : getAccount(account.id, { version: upTo }),
   ]);
   const items: HistoryItem[] = withRunningBalances(entries ?? [], atTop?.balance ?? 0)
     .map((entry) => ({
@@ -81,13 +90,21 @@ export async function loadHistory(
   };
 }
 
-/** Other accounts a transfer can go to (their numbers, for the type-ahead list), from the balances read model. */
-export async function loadTransferChoices(accountId: string): Promise<SelectOption[]> {
-  const accounts = await accountNumbersLike(getPool(), { limit: TRANSFER_CHOICES_LIMIT, excludeAccountId: accountId });
+/**
+ * Other accounts a transfer can go to (their numbers, for the type-ahead list), from the balances read model: a
+ * customer's own other accounts (any other number may still be typed: payments), every account for staff.
+ */
+export async function loadTransferChoices(accountId: string, caller: Caller): Promise<SelectOption[]> {
+  const accounts = await accountNumbersLike(getPool(), {
+    limit: TRANSFER_CHOICES_LIMIT,
+    excludeAccountId: accountId,
+    ...(isStaff(caller) ? {} : { visibility: { ownerId: caller.sub } }),
+  });
   return accounts.map((item) => ({ value: item.accountNumber, label: `${item.accountName} (${item.ownerName})` }));
 }
 
 export async function renderAccountPage(input: {
+  caller: Caller;
   account: AccountSummary;
   upTo?: string | undefined;
   csrfToken: string;
@@ -97,7 +114,7 @@ export async function renderAccountPage(input: {
 }): Promise<SafeHtml> {
   const [history, transferChoices, chart] = await Promise.all([
     loadHistory(input.account, input.upTo, input.moment),
-    input.moment ? [] : loadTransferChoices(input.account.id),
+    input.moment ? [] : loadTransferChoices(input.account.id, input.caller),
     loadChart(input.account),
   ]);
   const forms = Object.fromEntries(

@@ -1,6 +1,6 @@
 import { html, type HtmlValue, type SafeHtml } from './html';
 
-export type Section = 'home' | 'open' | 'balances' | 'explorer' | 'ops' | 'api' | 'none';
+export type Section = 'home' | 'open' | 'balances' | 'explorer' | 'ops' | 'api' | 'signout' | 'none';
 
 const NAV: ReadonlyArray<{ section: Section; href: string; label: string }> = [
   { section: 'home', href: '/', label: 'Home' },
@@ -9,6 +9,7 @@ const NAV: ReadonlyArray<{ section: Section; href: string; label: string }> = [
   { section: 'explorer', href: '/explorer', label: 'Events' },
   { section: 'ops', href: '/ops', label: 'Operations' },
   { section: 'api', href: '/swagger', label: 'API' },
+  { section: 'signout', href: '/signout', label: 'Sign out' },
 ];
 
 export type Notice = { kind: 'success' | 'error' | 'info'; message: HtmlValue };
