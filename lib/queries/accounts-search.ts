@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { balanceFromDb, centsFromNumeric, type BalanceDbRow } from '../projections/store';
 import type { BalanceView } from './read-models';
 import { ownerParam, visibleAccountSql, type Visibility } from './visibility';
+import { retryingRead } from '../platform/db/read-retry';
 
 type Db = Pool | PoolClient;
 
@@ -43,7 +44,7 @@ function likePattern(text: string): string {
  * The balances read model, searched (number, name, owner), sorted by any column either way, paged by offset, with
  * the count and the sum of the balances of every matching account.
  */
-export async function searchBalances(db: Db, query: BalancesQuery): Promise<BalancesResult> {
+async function searchBalancesOnce(db: Db, query: BalancesQuery): Promise<BalancesResult> {
   const search = query.search?.trim() ? likePattern(query.search.trim()) : null;
   const where = `($1::text IS NULL OR account_number ILIKE $1 OR account_name ILIKE $1 OR owner_name ILIKE $1)
     AND ${visibleAccountSql('account_id', 2)}`;
@@ -73,7 +74,7 @@ export async function searchBalances(db: Db, query: BalancesQuery): Promise<Bala
 }
 
 /** Account numbers starting with `prefix` (case-insensitive), for a transfer target's type-ahead list. */
-export async function accountNumbersLike(
+async function accountNumbersLikeOnce(
   db: Db,
   options: { prefix?: string; limit: number; excludeAccountId?: string; visibility?: Visibility },
 ): Promise<Array<{ accountId: string; accountNumber: string; accountName: string; ownerName: string }>> {
@@ -99,7 +100,7 @@ export async function accountNumbersLike(
 }
 
 /** The account an account number names (case-insensitive, as numbers are unique regardless of case). */
-export async function accountIdByNumber(
+async function accountIdByNumberOnce(
   db: Db,
   accountNumber: string,
   visibility?: Visibility,
@@ -112,3 +113,7 @@ export async function accountIdByNumber(
   );
   return rows.rows[0]?.account_id;
 }
+
+export const searchBalances = retryingRead(searchBalancesOnce);
+export const accountNumbersLike = retryingRead(accountNumbersLikeOnce);
+export const accountIdByNumber = retryingRead(accountIdByNumberOnce);

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { ownerParam, visibleAccountSql, type Visibility } from './visibility';
+import { retryingRead } from '../platform/db/read-retry';
 
 type Db = Pool | PoolClient;
 
@@ -85,7 +86,7 @@ export interface LogPage {
 }
 
 /** The global log in store order (ascending global position), `limit` events after position `after`. */
-export async function readGlobalLog(
+async function readGlobalLogOnce(
   db: Db,
   options: { after?: string; limit: number; visibility?: Visibility },
 ): Promise<LogPage> {
@@ -103,7 +104,7 @@ export async function readGlobalLog(
 }
 
 /** One stream's events from `fromVersion`, ascending. */
-export async function readStreamEvents(
+async function readStreamEventsOnce(
   db: Db,
   streamId: string,
   options: { fromVersion: number; limit: number; visibility?: Visibility },
@@ -118,7 +119,7 @@ export async function readStreamEvents(
   return rows.rows.map(fromRow);
 }
 
-export async function readEvent(db: Db, eventId: string, visibility?: Visibility): Promise<ExplorerEvent | undefined> {
+async function readEventOnce(db: Db, eventId: string, visibility?: Visibility): Promise<ExplorerEvent | undefined> {
   const rows = await db.query<Row>(`${SELECT} WHERE e.event_id = $1::uuid AND ${visibleAccountSql('e.stream_id', 2)}`, [
     eventId,
     ownerParam(visibility),
@@ -128,7 +129,7 @@ export async function readEvent(db: Db, eventId: string, visibility?: Visibility
 }
 
 /** Every event written under one correlation id (one HTTP request: both legs of a transfer), in store order. */
-export async function readCorrelation(
+async function readCorrelationOnce(
   db: Db,
   correlationId: string,
   options: { limit: number; visibility?: Visibility },
@@ -142,3 +143,8 @@ export async function readCorrelation(
   );
   return rows.rows.map(fromRow);
 }
+
+export const readGlobalLog = retryingRead(readGlobalLogOnce);
+export const readStreamEvents = retryingRead(readStreamEventsOnce);
+export const readEvent = retryingRead(readEventOnce);
+export const readCorrelation = retryingRead(readCorrelationOnce);

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { centsFromNumeric } from '../projections/store';
 import { ownerParam, visibleAccountSql, type Visibility } from './visibility';
+import { retryingRead } from '../platform/db/read-retry';
 
 type Db = Pool | PoolClient;
 
@@ -25,7 +26,7 @@ export interface AccountFreshness extends Freshness {
  * Events behind = Σ stream version (event store) − Σ last applied version (read_model.account_progress), over the
  * visible accounts; the same measure as the projections' `behind` on /ops.
  */
-export async function readModelFreshness(db: Db, visibility?: Visibility): Promise<Freshness> {
+async function readModelFreshnessOnce(db: Db, visibility?: Visibility): Promise<Freshness> {
   const result = await db.query<{ behind: string; as_of: Date | null; now: Date }>(
     `SELECT coalesce(sum(s.version - coalesce(p.last_applied_version, 0)), 0)::text AS behind,
             max(p.updated_at) AS as_of, clock_timestamp() AS now
@@ -43,7 +44,7 @@ export async function readModelFreshness(db: Db, visibility?: Visibility): Promi
 }
 
 /** One account's freshness; undefined when the event store has no such (visible) account. */
-export async function accountFreshness(
+async function accountFreshnessOnce(
   db: Db,
   accountId: string,
   visibility?: Visibility,
@@ -75,3 +76,6 @@ export async function accountFreshness(
     readModelBalance: row.balance === null ? null : centsFromNumeric(row.balance),
   };
 }
+
+export const readModelFreshness = retryingRead(readModelFreshnessOnce);
+export const accountFreshness = retryingRead(accountFreshnessOnce);

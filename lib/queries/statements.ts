@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { decodeAccountEvent, type AccountEvent } from '../commands/banking/events';
 import { ownerParam, visibleAccountSql, type Visibility } from './visibility';
+import { retryingRead } from '../platform/db/read-retry';
 
 type Db = Pool | PoolClient;
 
@@ -13,7 +14,7 @@ export const MAX_STATEMENT_EVENTS = 5_000;
  * An account's events with `from` ≤ created_at < `until`, in stream order, from the event store (the record, not the
  * read model). At most `limit` (default MAX_STATEMENT_EVENTS + 1, so the caller can tell that there were more).
  */
-export async function statementEvents(
+async function statementEventsOnce(
   db: Db,
   accountId: string,
   period: { from: Date; until: Date },
@@ -41,3 +42,5 @@ export async function statementEvents(
     occurredAt: row.created_at,
   }));
 }
+
+export const statementEvents = retryingRead(statementEventsOnce);

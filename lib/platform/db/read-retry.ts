@@ -45,3 +45,10 @@ export async function withReadRetry<T>(db: Pool | PoolClient, read: () => Promis
     return read();
   }
 }
+
+/** `read` with `withReadRetry` around every call: for query functions whose first parameter is the pool. */
+export function retryingRead<Args extends unknown[], Result>(
+  read: (db: Pool | PoolClient, ...args: Args) => Promise<Result>,
+): (db: Pool | PoolClient, ...args: Args) => Promise<Result> {
+  return (db, ...args) => withReadRetry(db, () => read(db, ...args));
+}
