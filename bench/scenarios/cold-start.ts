@@ -304,6 +304,7 @@ const EVENT_NOTES: Record<string, string> = {
   reportStatus: 'GET /api/reports/status: no database configured',
   projector: 'empty Kafka batch',
   migrate: 'no database configured',
+  relay: 'hand-off event: no database configured',
   relaySweep: 'scheduled event: no database configured',
   webHome: 'GET /: no database configured',
   webOpenAccount: 'GET /accounts/new: the form',
@@ -391,6 +392,8 @@ function eventFor(name: string): unknown {
       };
     case 'migrate':
       return {};
+    case 'relay':
+      return { source: 'ledgerline.hand-off' };
     case 'relaySweep':
       return { version: '0', source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
     case 'webHome':

@@ -7,10 +7,26 @@ import {
   unknownAccountId,
   handlerResources,
 } from './testing';
+import { getPool } from '../../lib/platform/db/pool';
+import { expectNothingLeftRunning, idlePoolClients } from '../../test/support/nothing-left-running';
+import { RELAY_FUNCTION_NAME } from '../../test/support/fake-lambda';
 
-handlerResources();
+const { handOffs } = handlerResources();
 
 describe('POST /api/accounts/{id}/deposit', () => {
+  it('given an account when depositing then the handler hands off to the relay function (asynchronous invoke) and leaves nothing running', async () => {
+    const id = await givenAccount(100);
+    const before = handOffs().length;
+    const response = await expectNothingLeftRunning(
+      () => postCommand('deposit', id, { body: { amount: 1 } }),
+      [idlePoolClients(getPool())],
+    );
+    expect(response.status).toBe(200);
+    expect(handOffs().slice(before)).toEqual([
+      { functionName: RELAY_FUNCTION_NAME, invocationType: 'Event', payload: { source: 'ledgerline.hand-off' } },
+    ]);
+  });
+
   it('given an account when depositing then 200 with the new balance (2 decimals) and version', async () => {
     const id = await givenAccount(100);
     const response = await postCommand('deposit', id, { body: { amount: 25.5, description: 'Salary' } });

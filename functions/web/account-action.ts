@@ -1,7 +1,7 @@
 import { deposit, transfer, withdraw } from '../../lib/commands/accounts/service';
 import { depositBodySchema, transferBodySchema, withdrawBodySchema } from '../../lib/presentation/api/account-schemas';
 import { requestFingerprint } from '../../lib/presentation/http/idempotency';
-import { nudgeRelay } from '../../lib/outbox/relay/nudge';
+import { handOffToRelay } from '../../lib/outbox/relay/hand-off';
 import { loadAccount, parseAccountId, renderAccountPage } from '../../lib/presentation/web/account-loader';
 import { commandFormErrors } from '../../lib/presentation/web/command-errors';
 import { checkForm, pickValues, type FieldErrors } from '../../lib/presentation/web/forms';
@@ -80,7 +80,7 @@ export const handler = webHandler(async (event, correlationId) => {
       const command = action === 'deposit' ? deposit : withdraw;
       ({ replayed } = await command(accountId, checked.value, context(checked.value)));
     }
-    if (!replayed) await nudgeRelay();
+    if (!replayed) await handOffToRelay();
   } catch (error) {
     const refused = commandFormErrors(error, FIELD_BY_PROBLEM);
     if (!refused) throw error;

@@ -1,7 +1,7 @@
 import { openAccount } from '../../lib/commands/accounts/service';
 import { openAccountBodySchema } from '../../lib/presentation/api/account-schemas';
 import { requestFingerprint } from '../../lib/presentation/http/idempotency';
-import { nudgeRelay } from '../../lib/outbox/relay/nudge';
+import { handOffToRelay } from '../../lib/outbox/relay/hand-off';
 import { commandFormErrors } from '../../lib/presentation/web/command-errors';
 import { checkForm, pickValues, type FieldErrors, type FormValues } from '../../lib/presentation/web/forms';
 import { htmlResponse, parseForm, redirect, webHandler, type WebEvent } from '../../lib/presentation/web/http';
@@ -60,7 +60,7 @@ export const handler = webHandler(async (event, correlationId) => {
       correlationId,
       ...(key ? { idempotency: { key, fingerprint: requestFingerprint('POST', PAGE, checked.value) } } : {}),
     });
-    if (!outcome.replayed) await nudgeRelay();
+    if (!outcome.replayed) await handOffToRelay();
     return redirect(`/accounts/${outcome.result.accountId}?done=opened`);
   } catch (error) {
     const refused = commandFormErrors(error, FIELD_BY_PROBLEM);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Message } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import {
@@ -101,9 +102,9 @@ export class Relay {
   }
 
   /** Passes until nothing is left, another relay holds the lease, or the deadline / pass budget is reached. */
-  async drain(limits: { deadline?: number; maxPasses?: number } = {}): Promise<DrainResult> {
+  async drain(limits: { deadline?: number; maxPasses?: number; waitForLease?: boolean } = {}): Promise<DrainResult> {
     const result: DrainResult = { passes: 0, events: 0, stoppedBecause: 'idle' };
-    for (;;) {
+    for (let busyWaitMs = 20; ;) {
       if (limits.maxPasses !== undefined && result.passes >= limits.maxPasses) {
         result.stoppedBecause = 'max-passes';
         return result;
@@ -114,6 +115,13 @@ export class Relay {
       }
       const pass = await this.runPass();
       result.passes += 1;
+      if (pass.status === 'busy' && limits.waitForLease) {
+        // Another holder drains now, but its last look may have come just before our caller's commit: wait for the
+        // lease (the holder ends, or its lease expires) and look ourselves.
+        await delay(Math.min(busyWaitMs, Math.max(0, (limits.deadline ?? Infinity) - Date.now())));
+        busyWaitMs = Math.min(busyWaitMs * 2, 500);
+        continue;
+      }
       if (pass.status !== 'relayed') {
         result.stoppedBecause = pass.status;
         return result;

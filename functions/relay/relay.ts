@@ -1,0 +1,42 @@
+import type { Context } from 'aws-lambda';
+import { createRelay, type DrainResult, type Relay } from '../../lib/outbox/relay';
+import { logger } from '../../lib/platform/observability/logger';
+
+let relay: Relay | undefined;
+
+// Leave time to end the last pass and answer before the function's timeout.
+const SAFETY_MARGIN_MS = 3_000;
+const DEFAULT_BUDGET_MS = 25_000;
+
+/**
+ * The outbox relay (serverless.yml `relay`, reserved concurrency 1): drains every committed event to Kafka until
+ * nothing is left or its time is up, then answers. Invoked asynchronously by the command handlers after their
+ * commit (lib/outbox/relay/hand-off.ts) and every minute by its schedule (the safety net for a lost hand-off or a
+ * Kafka outage). It is the only function that keeps a Kafka producer (warm across invocations, frozen with the
+ * container between them, nothing in flight then). A failure is logged, not rethrown: an asynchronous retry would
+ * only queue behind the next hand-off or schedule, which start again from the unchanged checkpoint.
+ */
+export async function handler(
+  _event?: unknown,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<DrainResult | { failed: string }> {
+  relay ??= createRelay();
+  const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS + SAFETY_MARGIN_MS;
+  const deadline = Date.now() + Math.max(1_000, remaining - SAFETY_MARGIN_MS);
+  try {
+    const drained = await relay.drain({ deadline, waitForLease: true });
+    if (drained.events > 0) logger.info('Relay drained', { ...drained });
+    else logger.debug('Relay drained', { ...drained });
+    return drained;
+  } catch (error) {
+    logger.error('Relay run failed; the next hand-off or scheduled run starts again from the checkpoint', { error });
+    return { failed: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Disconnects the relay's producer (tests, local shutdown). */
+export async function disposeRelay(): Promise<void> {
+  const current = relay;
+  relay = undefined;
+  await current?.close();
+}
