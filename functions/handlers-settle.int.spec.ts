@@ -62,7 +62,7 @@ afterAll(async () => {
   await disposeProjector();
 });
 
-const context = { ...lambdaContext, getRemainingTimeInMillis: () => 20_000 } as Context;
+const context = { ...lambdaContext, getRemainingTimeInMillis: () => 20_000 };
 const http = (init: EventInit) => () => apiEvent(init);
 const account =
   (path: string, routeKey: string, extra: Partial<EventInit> = {}) =>
