@@ -52,4 +52,23 @@ describe('relay function', () => {
     const result = await expectNothingLeftRunning(() => handler(undefined, context), [idlePoolClients(pool)]);
     expect(result).toEqual(expect.objectContaining({ stoppedBecause: 'idle' }));
   });
+
+  it('given invocations arriving while one runs in the same process (serverless-offline), when they run, then they join it and it looks again before answering', async () => {
+    const pool = getPool();
+    await handler(undefined, context); // warm
+    const accountId = await openTestAccount(pool, { initialBalance: 9 });
+    const [first, second] = await Promise.all([handler(undefined, context), handler(undefined, context)]);
+    expect(second).toEqual({ joined: true });
+    expect(first).toEqual(expect.objectContaining({ stoppedBecause: 'idle' }));
+    await pollUntil(async () => {
+      await handler(undefined, context);
+      const left = await pool.query(
+        `SELECT 1 FROM event_store.events e, event_store.relay_checkpoints c
+          WHERE c.relay_name = $1 AND e.stream_id = $2
+            AND (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)`,
+        [getConfig().KAFKA_TOPIC, accountId],
+      );
+      return left.rowCount === 0 ? true : undefined;
+    });
+  });
 });

@@ -1,12 +1,13 @@
 import type { Context } from 'aws-lambda';
-import { createRelay, type DrainResult, type Relay } from '../../lib/outbox/relay';
+import { createRelay, DEFAULT_LEASE_MS, type DrainResult, type Relay } from '../../lib/outbox/relay';
 import { logger } from '../../lib/platform/observability/logger';
 
 let relay: Relay | undefined;
 
-// Leave time to end the last pass and answer before the function's timeout.
-const SAFETY_MARGIN_MS = 3_000;
-const DEFAULT_BUDGET_MS = 25_000;
+// A pass started just before the deadline may take up to its lease: leave that, and time to answer, before the
+// function's timeout (a run cut off by the timeout would keep its lease until it expires).
+const SAFETY_MARGIN_MS = DEFAULT_LEASE_MS + 2_000;
+const DEFAULT_BUDGET_MS = 18_000;
 
 /**
  * The outbox relay (serverless.yml `relay`, reserved concurrency 1): drains every committed event to Kafka until
@@ -19,12 +20,37 @@ const DEFAULT_BUDGET_MS = 25_000;
 export async function handler(
   _event?: unknown,
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
-): Promise<DrainResult | { failed: string }> {
-  relay ??= createRelay();
+): Promise<DrainResult | { failed: string } | { joined: true }> {
   const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS + SAFETY_MARGIN_MS;
   const deadline = Date.now() + Math.max(1_000, remaining - SAFETY_MARGIN_MS);
+  // On Lambda (reserved concurrency 1) an invocation never finds another running in its container. serverless-offline
+  // runs concurrent invocations in one process: they join the running one, which looks again before it answers.
+  if (running) {
+    lookAgain = true;
+    return { joined: true };
+  }
+  running = drainUntilNothingNew(deadline);
   try {
-    const drained = await relay.drain({ deadline, waitForLease: true });
+    return await running;
+  } finally {
+    running = undefined;
+  }
+}
+
+let running: Promise<DrainResult | { failed: string }> | undefined;
+let lookAgain = false;
+
+async function drainUntilNothingNew(deadline: number): Promise<DrainResult | { failed: string }> {
+  relay ??= createRelay();
+  try {
+    const drained: DrainResult = { passes: 0, events: 0, stoppedBecause: 'idle' };
+    do {
+      lookAgain = false;
+      const look = await relay.drain({ deadline, waitForLease: true });
+      drained.passes += look.passes;
+      drained.events += look.events;
+      drained.stoppedBecause = look.stoppedBecause;
+    } while (lookAgain && Date.now() < deadline);
     if (drained.events > 0) logger.info('Relay drained', { ...drained });
     else logger.debug('Relay drained', { ...drained });
     return drained;
