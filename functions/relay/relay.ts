@@ -43,14 +43,16 @@ let lookAgain = false;
 async function drainUntilNothingNew(deadline: number): Promise<DrainResult | { failed: string }> {
   relay ??= createRelay();
   try {
-    const drained: DrainResult = { passes: 0, events: 0, stoppedBecause: 'idle' };
-    do {
-      lookAgain = false;
-      const look = await relay.drain({ deadline, waitForLease: true });
-      drained.passes += look.passes;
-      drained.events += look.events;
-      drained.stoppedBecause = look.stoppedBecause;
-    } while (lookAgain && Date.now() < deadline);
+    lookAgain = false;
+    const drained = await relay.drain({
+      deadline,
+      waitForLease: true,
+      lookAgain: () => {
+        const asked = lookAgain;
+        lookAgain = false;
+        return asked;
+      },
+    });
     if (drained.events > 0) logger.info('Relay drained', { ...drained });
     else logger.debug('Relay drained', { ...drained });
     return drained;

@@ -224,17 +224,18 @@ describe('the relay frozen, killed or slowed (issue 12)', () => {
     // given
     const run = scenario('sigstop');
     await run.open(6);
+    // (both warm: started and connected before the freeze, so the takeover time is the lease's, not a start-up's)
     const first = startRelay(run.topic, run.prefix);
-    await first.line(/^READY$/);
+    const second = startRelay(run.topic, run.prefix);
+    await Promise.all([first.line(/^READY$/), second.line(/^READY$/)]);
     run.startWriting();
     await first.line(/^SENT$/); // it has delivered a batch: a warm relay
     const { index } = await first.line(/^SENDING/, first.lines.length);
 
-    // when: frozen mid-send, then a second relay starts
+    // when: frozen mid-send (holding the lease)
     first.process.kill('SIGSTOP');
     const frozenAt = Date.now();
-    const second = startRelay(run.topic, run.prefix);
-    await second.line(/^SENT$/, 0, 30_000);
+    await second.line(/^SENT$/, second.lines.length, 30_000);
     const tookOverAfterMs = Date.now() - frozenAt;
     const writtenWhileFrozen = run.written;
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // commands keep coming meanwhile
@@ -267,7 +268,8 @@ describe('the relay frozen, killed or slowed (issue 12)', () => {
     const run = scenario('sigkill');
     await run.open(6);
     const first = startRelay(run.topic, run.prefix);
-    await first.line(/^READY$/);
+    const second = startRelay(run.topic, run.prefix);
+    await Promise.all([first.line(/^READY$/), second.line(/^READY$/)]);
     run.startWriting();
     await first.line(/^SENT$/);
     await first.line(/^SENDING/, first.lines.length);
@@ -275,8 +277,7 @@ describe('the relay frozen, killed or slowed (issue 12)', () => {
     // when
     first.process.kill('SIGKILL');
     const killedAt = Date.now();
-    const second = startRelay(run.topic, run.prefix);
-    await second.line(/^SENT$/, 0, 30_000);
+    await second.line(/^SENT$/, second.lines.length, 30_000);
     const tookOverAfterMs = Date.now() - killedAt;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await run.stopWriting();

@@ -12,6 +12,7 @@ export {
   ACCOUNT_STREAM_TYPE,
   Relay,
   DEFAULT_LEASE_MS,
+  type DrainLimits,
   type Lease,
   toMessage,
   type DrainResult,

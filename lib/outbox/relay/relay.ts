@@ -20,6 +20,8 @@ export const ACCOUNT_STREAM_TYPE = 'account';
 export const DEFAULT_LEASE_MS = 10_000;
 /** A pass stops waiting this long before its lease ends, so that its checkpoint update still finds it valid. */
 const LEASE_MARGIN_MS = 250;
+/** Before looking again after an idle pass (lookAgain): what commits meanwhile goes in one pass, not one each. */
+const LOOK_AGAIN_PAUSE_MS = 10;
 
 export interface RelayOptions {
   pool: Pool;
@@ -65,6 +67,15 @@ export interface Lease {
   epoch: string;
   /** Date.now() scale; conservative (taken before the database set the expiry). */
   validUntil: number;
+}
+
+export interface DrainLimits {
+  deadline?: number;
+  maxPasses?: number;
+  /** Wait for a busy lease (its holder finishes, or its lease expires) until the deadline. */
+  waitForLease?: boolean;
+  /** Asked after an idle pass: true → look again (same lease) shortly, for commits the caller heard of meanwhile. */
+  lookAgain?: () => boolean;
 }
 
 class LeaseLost extends Error {
@@ -129,7 +140,7 @@ export class Relay {
    * busy lease is waited for (its holder finishes, or its lease expires) until the deadline: the holder's last look
    * may have come just before the caller's commit.
    */
-  async drain(limits: { deadline?: number; maxPasses?: number; waitForLease?: boolean } = {}): Promise<DrainResult> {
+  async drain(limits: DrainLimits = {}): Promise<DrainResult> {
     const result: DrainResult = { passes: 0, events: 0, stoppedBecause: 'idle' };
     const deadline = limits.deadline ?? Infinity;
     await this.ensureCheckpointRow();
@@ -156,6 +167,10 @@ export class Relay {
         }
         const pass = await this.runPass(lease);
         result.passes += 1;
+        if (pass.status === 'idle' && limits.lookAgain?.() && Date.now() + LOOK_AGAIN_PAUSE_MS < deadline) {
+          await delay(LOOK_AGAIN_PAUSE_MS);
+          continue;
+        }
         if (pass.status !== 'relayed') {
           result.stoppedBecause = pass.status;
           return result;
@@ -232,8 +247,11 @@ export class Relay {
     return { status: 'relayed', events: input.messages.length, checkpoint: input.checkpoint };
   }
 
+  /** Renews the lease once half of it is used (one statement saved on most passes); false when it is lost. */
   private async renewLease(lease: Lease): Promise<boolean> {
-    if (Date.now() >= lease.validUntil) return false;
+    const left = lease.validUntil - Date.now();
+    if (left <= 0) return false;
+    if (left > this.leaseMs / 2) return true;
     const asked = Date.now();
     const renewed = await this.options.pool.query(
       `UPDATE event_store.relay_checkpoints
@@ -290,11 +308,11 @@ export class Relay {
       this.options.pool,
       async (tx) => {
         this.handleClientErrors(tx);
-        await tx.query("SELECT set_config('idle_in_transaction_session_timeout', $1, true)", [String(timeoutMs)]);
         const current = await tx.query<{ transaction_id: string; global_position: string }>(
-          `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position
+          `SELECT transaction_id::text AS transaction_id, global_position::text AS global_position,
+                  set_config('idle_in_transaction_session_timeout', $2, true) AS idle_timeout
              FROM event_store.relay_checkpoints WHERE relay_name = $1`,
-          [this.name],
+          [this.name, String(timeoutMs)],
         );
         const row = current.rows[0];
         if (!row) throw new Error(`Relay checkpoint ${this.name} is missing`);
