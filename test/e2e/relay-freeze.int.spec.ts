@@ -328,8 +328,9 @@ describe('the relay frozen, killed or slowed (issue 12)', () => {
 
     // then
     const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
-    expect(median(slow)).toBeLessThan(median(fast) * 2 + 20);
-    expect(Math.max(...slow)).toBeLessThan(1_000);
+    // A command that waited on Kafka would take 3 s or more; the bounds leave room for a noisy shared machine.
+    expect(median(slow)).toBeLessThan(median(fast) * 3 + 50);
+    expect(Math.max(...slow)).toBeLessThan(1_500);
     expect(lambda.invocations).toHaveLength(80);
     await untilRelayed(run.topic, run.accounts);
     expect(await stopRelay(relay)).toBe(0);

@@ -201,8 +201,17 @@ export class Relay {
     return epoch === undefined ? undefined : { epoch, validUntil: asked + this.leaseMs - LEASE_MARGIN_MS };
   }
 
-  /** One pass under `lease` (renewed first). */
+  /** One pass under `lease` (renewed first). A lease that runs out at any step ends it as 'lease-lost'. */
   async runPass(lease: Lease): Promise<PassResult> {
+    try {
+      return await this.passUnder(lease);
+    } catch (error) {
+      if (error instanceof LeaseLost) return { status: 'lease-lost' };
+      throw error;
+    }
+  }
+
+  private async passUnder(lease: Lease): Promise<PassResult> {
     if (!(await this.renewLease(lease))) return { status: 'lease-lost' };
     const input = await this.read(lease);
     if (input.events.length === 0) return { status: 'idle' };
