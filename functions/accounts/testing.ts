@@ -109,7 +109,7 @@ export function fieldsOf(response: ParsedResponse): string[] {
  * The command handlers hand off to the relay function after each commit: these specs point the hand-off at a stand-in
  * Lambda API that records the invokes (`handOffs()`), and close the pool at the end.
  */
-export function handlerResources(): { handOffs: () => RecordedInvoke[] } {
+export function handlerResources(): { handOffs: () => RecordedInvoke[]; lambda: () => FakeLambda | undefined } {
   let fake: FakeLambda | undefined;
   beforeAll(async () => {
     fake = await startFakeLambda();
@@ -120,5 +120,5 @@ export function handlerResources(): { handOffs: () => RecordedInvoke[] } {
     await fake?.close();
     await closePool();
   });
-  return { handOffs: () => fake?.invocations ?? [] };
+  return { handOffs: () => fake?.invocations ?? [], lambda: () => fake };
 }

@@ -2,7 +2,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { getConfig } from '../../platform/config/env';
 import { logger } from '../../platform/observability/logger';
 
-/** Connect and answer budgets of the hand-off: an asynchronous invoke is queued by Lambda and answers 202 at once. */
+/** Budget of the hand-off, attempts included: an asynchronous invoke is queued by Lambda and answers 202 at once. */
 export const HAND_OFF_TIMEOUT_MS = 1_000;
 
 /** What the relay function receives from a hand-off (its scheduled runs receive a ScheduledEvent). */
@@ -35,13 +35,19 @@ export async function handOffToRelay(): Promise<void> {
       logger.debug('No RELAY_FUNCTION_NAME: no hand-off, the scheduled relay run delivers the events');
       return;
     }
-    const answer = await lambdaClient(endpoint, region).send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        InvocationType: 'Event',
-        Payload: Buffer.from(JSON.stringify(HAND_OFF_EVENT)),
-      }),
-    );
+    // The whole call (attempts included) within the budget; the timer is cleared, so nothing outlives the command.
+    const budget = new AbortController();
+    const timer = setTimeout(() => budget.abort(), HAND_OFF_TIMEOUT_MS);
+    const answer = await lambdaClient(endpoint, region)
+      .send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          InvocationType: 'Event',
+          Payload: Buffer.from(JSON.stringify(HAND_OFF_EVENT)),
+        }),
+        { abortSignal: budget.signal },
+      )
+      .finally(() => clearTimeout(timer));
     if (answer.StatusCode !== 202) throw new Error(`Lambda answered ${answer.StatusCode} to the asynchronous invoke`);
   } catch (error) {
     logger.warn('Relay hand-off failed; the scheduled relay run will deliver the events', { error });
