@@ -60,6 +60,11 @@ const STEPS: Step[] = [
     run: async (ctx) => (await import('./scenarios/pooled')).pooledScenarios(ctx),
   },
   {
+    scenario: 9,
+    title: 'hand-off',
+    run: async (ctx) => (await import('./scenarios/pipeline')).handOffScenarios(ctx),
+  },
+  {
     scenario: 8,
     title: 'deposits under report load',
     run: async (ctx) => (await import('./scenarios/report-load')).reportLoadScenarios(ctx),

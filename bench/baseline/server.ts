@@ -2,7 +2,7 @@
  * The bare baseline of scenario 4: node:http + pg doing a deposit with the same SQL statements as the service —
  * load (newest snapshot + events after it, one statement), append (event_store.append_to_streams, one statement),
  * snapshot on a boundary — in one transaction, and nothing else: no Lambda emulation, middy, validation library,
- * idempotency, logging or relay nudge. What the framework adds is the difference to serverless-offline's numbers.
+ * idempotency, logging or relay hand-off. What the framework adds is the difference to serverless-offline's numbers.
  *
  * Started by bench/scenarios/pipeline.ts: `tsx bench/baseline/server.ts` with DATABASE_URL; prints {"port":N}.
  */

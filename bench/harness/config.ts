@@ -46,13 +46,13 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1
 export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
   const scenarios = new Set(
-    (env.BENCH_SCENARIOS ?? '1,2,3,4,5,6,7,8')
+    (env.BENCH_SCENARIOS ?? '1,2,3,4,5,6,7,8,9')
       .split(',')
       .map((part) => part.trim())
       .filter(Boolean)
       .map((part) => {
         const n = Number(part);
-        if (![1, 2, 3, 4, 5, 6, 7, 8].includes(n)) throw new Error(`BENCH_SCENARIOS: unknown scenario "${part}"`);
+        if (![1, 2, 3, 4, 5, 6, 7, 8, 9].includes(n)) throw new Error(`BENCH_SCENARIOS: unknown scenario "${part}"`);
         return n;
       }),
   );

@@ -305,6 +305,7 @@ const EVENT_NOTES: Record<string, string> = {
   reportFreshness: 'GET /api/reports/freshness?accountId=x: validation',
   projector: 'empty Kafka batch',
   migrate: 'no database configured',
+  relay: 'hand-off event: no database configured',
   relaySweep: 'scheduled event: no database configured',
   webHome: 'GET /: no database configured',
   webOpenAccount: 'GET /accounts/new: the form',
@@ -397,6 +398,8 @@ function eventFor(name: string): unknown {
       };
     case 'migrate':
       return {};
+    case 'relay':
+      return { source: 'ledgerline.hand-off' };
     case 'relaySweep':
       return { version: '0', source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
     case 'webHome':

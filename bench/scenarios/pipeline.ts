@@ -179,16 +179,19 @@ async function steadyRate(
   base: string,
   accounts: string[],
   watcher: ReadModelWatcher,
+  { scenario = 4, rate = ctx.config.pipelineRate }: { scenario?: number; rate?: number } = {},
 ): Promise<{ rows: Row[]; samples: CommandSample[] }> {
-  const { pipelineRate: rate, pipelineSeconds: seconds } = ctx.config;
+  const { pipelineSeconds: seconds } = ctx.config;
   const total = rate * seconds;
   const interval = 1000 / rate;
   const counters = async () => {
-    const { rows } = await ctx.pool.query<{ relayed: string; projected: string }>(
+    // Each relay run takes the lease once (a new epoch): runs = epochs (runs that found it busy are not counted).
+    const { rows } = await ctx.pool.query<{ relayed: string; projected: string; runs: string }>(
       `SELECT (SELECT coalesce(sum(events_relayed), 0)::text FROM event_store.relay_checkpoints) AS relayed,
+              (SELECT coalesce(sum(lease_epoch), 0)::text FROM event_store.relay_checkpoints) AS runs,
               (SELECT count(*)::text FROM read_model.transactions) AS projected`,
     );
-    return { relayed: Number(rows[0]!.relayed), projected: Number(rows[0]!.projected) };
+    return { relayed: Number(rows[0]!.relayed), projected: Number(rows[0]!.projected), runs: Number(rows[0]!.runs) };
   };
   const before = await counters();
   const maxInFlight = ctx.config.pipelineMaxInFlight;
@@ -276,7 +279,7 @@ async function steadyRate(
   const window = batchingWindowNote(ctx);
   const rows: Row[] = [
     {
-      scenario: 4,
+      scenario,
       measurement: `Command response → read model, p50 (${label}; range over ${WINDOWS} slices)`,
       unit: 'ms',
       summary: p50,
@@ -284,28 +287,28 @@ async function steadyRate(
       note: window,
     },
     {
-      scenario: 4,
+      scenario,
       measurement: `Command response → read model, p99 (${label})`,
       unit: 'ms',
       summary: p99,
       target: { text: '< 250 ms', pass: p99.median < 250 },
     },
     {
-      scenario: 4,
+      scenario,
       measurement: `Request sent → read model (end to end), p50`,
       unit: 'ms',
       summary: windowed(endToEnd, 50),
     },
     {
-      scenario: 4,
+      scenario,
       measurement: `Request sent → read model (end to end), p99`,
       unit: 'ms',
       summary: windowed(endToEnd, 99),
     },
-    { scenario: 4, measurement: `Deposit HTTP response time, p50`, unit: 'ms', summary: windowed(response, 50) },
-    { scenario: 4, measurement: `Deposit HTTP response time, p99`, unit: 'ms', summary: windowed(response, 99) },
+    { scenario, measurement: `Deposit HTTP response time, p50`, unit: 'ms', summary: windowed(response, 50) },
+    { scenario, measurement: `Deposit HTTP response time, p99`, unit: 'ms', summary: windowed(response, 99) },
     {
-      scenario: 4,
+      scenario,
       measurement: `Deposits sent per second (offered ${rate}/s)`,
       unit: 'req/s',
       value: sent / sendSeconds,
@@ -315,7 +318,7 @@ async function steadyRate(
         `${slipped} requests waited for one of ${maxInFlight} in-flight slots`,
     },
     {
-      scenario: 4,
+      scenario,
       measurement: 'Commands answered 200 and seen in the read model',
       unit: 'commands',
       value: seen.length,
@@ -323,14 +326,21 @@ async function steadyRate(
       note: `${failed} failed${failed ? ` (${describeStatuses(statuses)})` : ''}, ${notVisible} not visible within 60 s`,
     },
     {
-      scenario: 4,
+      scenario,
       measurement: 'Relay, observed during the run',
       unit: 'events/s',
       value: (after.relayed - before.relayed) / elapsed,
       note: `${after.relayed - before.relayed} events; the offered rate bounds it (capacity: relay drain row)`,
     },
     {
-      scenario: 4,
+      scenario,
+      measurement: 'Relay function runs (lease acquisitions) per second, observed during the run',
+      unit: 'runs/s',
+      value: (after.runs - before.runs) / elapsed,
+      note: `${after.runs - before.runs} runs for ${sent} hand-offs; a run drains until idle, so one run serves every command committed meanwhile`,
+    },
+    {
+      scenario,
       measurement: 'Projector, observed during the run',
       unit: 'events/s',
       value: (after.projected - before.projected) / elapsed,
@@ -399,12 +409,12 @@ async function frameworkOverhead(ctx: BenchContext, offline: RunningServer): Pro
       [
         { name: 'serverless-offline', run: () => depositLoad(offline.base, offlineAccounts, seconds) },
         { name: 'bare pg', run: () => depositLoad(baseline.base, baselineAccounts, seconds) },
-        // Profile: the same stack with a single client (no concurrent invocations, hence no concurrent relay nudges).
+        // Profile: the same stack with a single client (no concurrent invocations, hence no concurrent relay hand-offs).
         {
           name: 'serverless-offline, 1 client',
           run: () => depositLoad(offline.base, offlineAccounts.slice(0, 1), seconds),
         },
-        // Profile: a read through the same stack and concurrency (no append, no relay nudge).
+        // Profile: a read through the same stack and concurrency (no append, no relay hand-off).
         { name: 'serverless-offline GET', run: () => depositLoad(offline.base, offlineAccounts, seconds, 'get') },
       ],
       {
@@ -512,6 +522,33 @@ async function frameworkOverhead(ctx: BenchContext, offline: RunningServer): Pro
  * same SQL (no Idempotency-Key on either), interleaved.
  */
 export async function pipelineScenarios(ctx: BenchContext): Promise<Row[]> {
+  return withWarmPipeline(ctx, async (offline, accounts, watcher) => {
+    // Closed-loop throughput first (bounded concurrency: it shows the stack's capacity), then the steady rate.
+    const overhead = await frameworkOverhead(ctx, offline);
+    const { rows } = await steadyRate(ctx, offline.base, accounts, watcher);
+    return [...rows, ...overhead];
+  });
+}
+
+/** Scenario 9 rate: the hand-off to the relay function measured at the rate issue 12 names. */
+export const HAND_OFF_RATE = 100;
+
+/**
+ * Scenario 9 (issue 12): command → read model at 100 commands/s on serverless-offline, with the commands handing off
+ * to the relay function (asynchronous invoke on serverless-offline's Lambda API), and how many relay runs that takes.
+ */
+export async function handOffScenarios(ctx: BenchContext): Promise<Row[]> {
+  return withWarmPipeline(ctx, async (offline, accounts, watcher) => {
+    const { rows } = await steadyRate(ctx, offline.base, accounts, watcher, { scenario: 9, rate: HAND_OFF_RATE });
+    return rows;
+  });
+}
+
+/** serverless-offline started, accounts opened, every function instance the run uses loaded, the read model warm. */
+async function withWarmPipeline(
+  ctx: BenchContext,
+  measure: (offline: RunningServer, accounts: string[], watcher: ReadModelWatcher) => Promise<Row[]>,
+): Promise<Row[]> {
   await resetStores(ctx.pool);
   const config = getConfig();
   await ensureTopics();
@@ -543,11 +580,9 @@ export async function pipelineScenarios(ctx: BenchContext): Promise<Row[]> {
       }),
     );
     progress('pipeline: warm-up done (all accounts in the read model)');
-    // Closed-loop throughput first (bounded concurrency: it shows the stack's capacity), then the steady rate.
-    const overhead = await frameworkOverhead(ctx, offline);
-    const { rows } = await steadyRate(ctx, offline.base, accounts, watcher);
+    const rows = await measure(offline, accounts, watcher);
     failed = false;
-    return [...rows, ...overhead];
+    return rows;
   } finally {
     await watcher.stop();
     await watchClient.end();

@@ -7,15 +7,48 @@ import {
   unknownAccountId,
   handlerResources,
 } from './testing';
+import { getPool } from '../../lib/platform/db/pool';
+import { expectNothingLeftRunning, idlePoolClients } from '../../test/support/nothing-left-running';
+import { handOffTo, RELAY_FUNCTION_NAME, startFakeLambda } from '../../test/support/fake-lambda';
 
-handlerResources();
+const { handOffs, lambda } = handlerResources();
 
 describe('POST /api/accounts/{id}/deposit', () => {
+  it('given an account when depositing then the handler hands off to the relay function (asynchronous invoke) and leaves nothing running', async () => {
+    const id = await givenAccount(100);
+    const before = handOffs().length;
+    const response = await expectNothingLeftRunning(
+      () => postCommand('deposit', id, { body: { amount: 1 } }),
+      [idlePoolClients(getPool())],
+    );
+    expect(response.status).toBe(200);
+    expect(handOffs().slice(before)).toEqual([
+      { functionName: RELAY_FUNCTION_NAME, invocationType: 'Event', payload: { source: 'ledgerline.hand-off' } },
+    ]);
+  });
+
   it('given an account when depositing then 200 with the new balance (2 decimals) and version', async () => {
     const id = await givenAccount(100);
     const response = await postCommand('deposit', id, { body: { amount: 25.5, description: 'Salary' } });
     expect(response.status).toBe(200);
     expect(response.text).toBe('{"balance":125.50,"version":2}');
+  });
+
+  it('given a Lambda API that does not answer when depositing then the deposit still answers 200 within the hand-off budget (the failure is only logged)', async () => {
+    const id = await givenAccount(100);
+    const hanging = await startFakeLambda();
+    hanging.delayMs = 4_000;
+    handOffTo(hanging);
+    try {
+      const started = Date.now();
+      const response = await postCommand('deposit', id, { body: { amount: 1 } });
+      expect(response.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(2_500); // the hand-off's budget is 1 s
+      expect(hanging.invocations.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      handOffTo(lambda());
+      await hanging.close();
+    }
   });
 
   it('given no description when depositing then 200 (it is optional)', async () => {

@@ -2,7 +2,7 @@ import { deposit } from '../../lib/commands/accounts/service';
 import { commandResponse } from '../../lib/presentation/http/command';
 import { httpHandler } from '../../lib/presentation/http/handler';
 import { money } from '../../lib/presentation/http/json';
-import { nudgeRelay } from '../../lib/outbox/relay/nudge';
+import { handOffToRelay } from '../../lib/outbox/relay/hand-off';
 import { accountNotFound, accountPathSchema, depositBodySchema } from '../../lib/presentation/api/account-schemas';
 
 /** POST /api/accounts/{id}/deposit → 200 {balance, version}. */
@@ -10,7 +10,7 @@ export const handler = httpHandler(
   { path: accountPathSchema, pathNotFound: accountNotFound, body: depositBodySchema },
   async ({ path, body, command }) => {
     const outcome = await deposit(path.id, body, command);
-    if (!outcome.replayed) await nudgeRelay();
+    if (!outcome.replayed) await handOffToRelay();
     const { balance, version } = outcome.result;
     return commandResponse(outcome, 200, { balance: money(balance), version });
   },

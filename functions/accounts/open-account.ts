@@ -1,7 +1,7 @@
 import { openAccount } from '../../lib/commands/accounts/service';
 import { commandResponse } from '../../lib/presentation/http/command';
 import { httpHandler } from '../../lib/presentation/http/handler';
-import { nudgeRelay } from '../../lib/outbox/relay/nudge';
+import { handOffToRelay } from '../../lib/outbox/relay/hand-off';
 import { openAccountBodySchema } from '../../lib/presentation/api/account-schemas';
 import { forbidden } from '../../lib/presentation/http/authenticate';
 import { isStaff } from '../../lib/platform/auth/verify-token';
@@ -12,7 +12,7 @@ export const handler = httpHandler({ body: openAccountBodySchema }, async ({ bod
     throw forbidden('Only tellers and admins may open an account for someone else (ownerId).');
   }
   const outcome = await openAccount(body, command);
-  if (!outcome.replayed) await nudgeRelay();
+  if (!outcome.replayed) await handOffToRelay();
   const { accountId } = outcome.result;
   return commandResponse(outcome, 201, { accountId }, { Location: `/api/accounts/${accountId}` });
 });

@@ -1,8 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { closePool } from '../../lib/platform/db/pool';
 import { apiEvent, invoke, type ParsedResponse } from '../../lib/presentation/http/testing';
-import { createRelay } from '../../lib/outbox/relay';
-import { resetNudgeForTests, settleNudge } from '../../lib/outbox/relay/nudge';
+import { handOffTo, startFakeLambda, type FakeLambda, type RecordedInvoke } from '../../test/support/fake-lambda';
 import { handler as deposit } from './deposit';
 import { handler as getAccount } from './get-account';
 import { handler as getHistory } from './get-history';
@@ -137,40 +136,20 @@ export function fieldsOf(response: ParsedResponse): string[] {
 }
 
 /**
- * The handlers nudge the relay after each command; these specs give it a relay they can close, so that its Kafka
- * producer does not keep the jest worker alive. Call in beforeAll; the returned function goes in afterAll.
+ * beforeAll/afterAll for a handler spec file: a token issuer of its own (test/support/auth.ts), a stand-in Lambda API
+ * for the hand-offs, and the pool closed at the end.
  */
-export function useClosableRelay(): () => Promise<void> {
-  const relay = createRelay({
-    kafkaOptions: {
-      connectionTimeout: 1_000,
-      requestTimeout: 5_000,
-      retries: 1,
-      initialRetryTime: 100,
-      maxRetryTime: 1_000,
-    },
-    sendTimeoutMs: 5_000,
-  });
-  resetNudgeForTests({ relay });
-  return async () => {
-    await settleNudge();
-    await relay.close();
-    resetNudgeForTests();
-    await closePool();
-  };
-}
-
-/**
- * beforeAll/afterAll for a handler spec file: a token issuer of its own (test/support/auth.ts), a closable relay for
- * the nudges, and the pool closed at the end.
- */
-export function handlerResources(): void {
+export function handlerResources(): { handOffs: () => RecordedInvoke[]; lambda: () => FakeLambda | undefined } {
   useTestIssuer();
-  let release: (() => Promise<void>) | undefined;
-  beforeAll(() => {
-    release = useClosableRelay();
+  let fake: FakeLambda | undefined;
+  beforeAll(async () => {
+    fake = await startFakeLambda();
+    handOffTo(fake);
   });
   afterAll(async () => {
-    await release?.();
+    handOffTo(undefined);
+    await fake?.close();
+    await closePool();
   });
+  return { handOffs: () => fake?.invocations ?? [], lambda: () => fake };
 }

@@ -1,7 +1,7 @@
 import { deposit, transfer, withdraw } from '../../lib/commands/accounts/service';
 import { depositBodySchema, transferBodySchema, withdrawBodySchema } from '../../lib/presentation/api/account-schemas';
 import { requestFingerprint } from '../../lib/presentation/http/idempotency';
-import { nudgeRelay } from '../../lib/outbox/relay/nudge';
+import { handOffToRelay } from '../../lib/outbox/relay/hand-off';
 import { getPool } from '../../lib/platform/db/pool';
 import { accountIdByNumber } from '../../lib/queries/accounts-search';
 import { loadAccount, parseAccountId, renderAccountPage } from '../../lib/presentation/web/account-loader';
@@ -114,7 +114,7 @@ export const handler = signedInPage(async (event, correlationId, caller) => {
       replayed = outcome.replayed;
       flash = { accountId, action, amount: checked.value.amount, ...outcome.result };
     }
-    if (!replayed) await nudgeRelay();
+    if (!replayed) await handOffToRelay();
   } catch (error) {
     const refused = commandFormErrors(error, FIELD_BY_PROBLEM);
     if (!refused) throw error;

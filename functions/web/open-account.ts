@@ -1,7 +1,7 @@
 import { openAccount } from '../../lib/commands/accounts/service';
 import { openAccountBodySchema } from '../../lib/presentation/api/account-schemas';
 import { requestFingerprint } from '../../lib/presentation/http/idempotency';
-import { nudgeRelay } from '../../lib/outbox/relay/nudge';
+import { handOffToRelay } from '../../lib/outbox/relay/hand-off';
 import { commandFormErrors } from '../../lib/presentation/web/command-errors';
 import { checkForm, pickValues, type FieldErrors, type FormValues } from '../../lib/presentation/web/forms';
 import { signedInPage } from '../../lib/presentation/web/auth';
@@ -63,7 +63,7 @@ export const handler = signedInPage(async (event, correlationId, caller) => {
       caller,
       ...(key ? { idempotency: { key, fingerprint: requestFingerprint('POST', PAGE, checked.value) } } : {}),
     });
-    if (!outcome.replayed) await nudgeRelay();
+    if (!outcome.replayed) await handOffToRelay();
     const flash = {
       accountId: outcome.result.accountId,
       action: 'opened',

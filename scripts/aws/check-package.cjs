@@ -3,6 +3,8 @@
 //   - every function in the VPC (every function that uses the database) except migrate depends on the
 //     DatabaseMigrations custom resource, so new code never takes traffic before its migrations ran
 //   - no function outside the VPC has a database or Kafka variable
+//   - the relay function has ReservedConcurrentExecutions 1; the functions that hand off to it (RELAY_FUNCTION_NAME)
+//     may invoke it and no other function, and have no Kafka policy; only the relay's role may produce to Kafka
 // Usage: node scripts/aws/check-package.cjs <package dir>
 const { readFileSync, statSync } = require('node:fs');
 const path = require('node:path');
@@ -39,10 +41,53 @@ for (const [name, fn] of Object.entries(state.service.functions)) {
   if (!inVpc && stray.length > 0) problems.push(`${logicalId}: outside the VPC with ${stray.join(', ')}`);
 }
 
+const relay = resources.find(
+  ([, r]) => r.Type === 'AWS::Lambda::Function' && /-relay$/.test(r.Properties.FunctionName),
+);
+if (!relay) problems.push('no relay function (<service>-<stage>-relay) in the template');
+else if (relay[1].Properties.ReservedConcurrentExecutions !== 1) {
+  problems.push(`${relay[0]}: ReservedConcurrentExecutions is not 1 (one relay at a time)`);
+}
+const roleOf = (resource) => {
+  const role = resource.Properties.Role;
+  return role && role['Fn::GetAtt'] ? role['Fn::GetAtt'][0] : undefined;
+};
+const statements = (role) =>
+  (role.Properties.Policies || []).flatMap((policy) => [].concat(policy.PolicyDocument.Statement || []));
+const producing = resources
+  .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+  .filter(([, r]) => (r.Properties.ManagedPolicyArns || []).some((arn) => arn && arn.Ref === 'KafkaProducerPolicy'))
+  .map(([name]) => name);
+if (resources.some(([name]) => name === 'KafkaProducerPolicy') && producing.join() !== 'RelayFunctionRole') {
+  problems.push(
+    `the Kafka producer policy is attached to ${producing.join(', ') || 'nothing'}, not RelayFunctionRole alone`,
+  );
+}
+for (const [logicalId, resource] of resources.filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
+  const variables = (resource.Properties.Environment || {}).Variables || {};
+  if (!('RELAY_FUNCTION_NAME' in variables)) continue;
+  const roleName = roleOf(resource);
+  const role = template.Resources[roleName];
+  if (!role) {
+    problems.push(`${logicalId}: hands off to the relay but its role is not in the template`);
+    continue;
+  }
+  if ((role.Properties.ManagedPolicyArns || []).length > 0)
+    problems.push(`${roleName}: managed (Kafka) policies on a hand-off role`);
+  const lambdaGrants = statements(role).filter((st) => [].concat(st.Action).some((a) => /^lambda:/.test(a)));
+  const onlyRelay = lambdaGrants.every(
+    (st) =>
+      [].concat(st.Action).join() === 'lambda:InvokeFunction' &&
+      [].concat(st.Resource).every((r) => r && r['Fn::GetAtt'] && relay && r['Fn::GetAtt'][0] === relay[0]),
+  );
+  if (lambdaGrants.length === 0 || !onlyRelay)
+    problems.push(`${roleName}: must allow lambda:InvokeFunction on the relay function only`);
+}
+
 if (problems.length > 0) {
   process.stderr.write(`check-package: ${problems.length} problem(s) in ${dir}:\n  ${problems.join('\n  ')}\n`);
   process.exit(1);
 }
 process.stdout.write(
-  `check-package: ${Object.keys(state.service.functions).length} function zips in ${dir}: sizes, order, VPC\n`,
+  `check-package: ${Object.keys(state.service.functions).length} function zips in ${dir}: sizes, order, VPC, relay grants\n`,
 );

@@ -13,7 +13,7 @@ import { useStack, type Stack } from '../support/stack';
 
 const SCREENSHOTS = path.resolve(__dirname, '../../test-results/screenshots');
 const XSS_OWNER = '<script>alert(1)</script>';
-/** How long the read models may take to follow a command (relay nudge → Kafka → trigger → projector). */
+/** How long the read models may take to follow a command (relay hand-off → Kafka → trigger → projector). */
 const CONVERGE_MS = 60_000;
 
 jest.setTimeout(300_000);

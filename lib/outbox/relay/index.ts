@@ -11,7 +11,9 @@ export { ProducerHandle } from './producer-handle';
 export {
   ACCOUNT_STREAM_TYPE,
   Relay,
-  relayLockKey,
+  DEFAULT_LEASE_MS,
+  type DrainLimits,
+  type Lease,
   toMessage,
   type DrainResult,
   type PassResult,
@@ -29,7 +31,7 @@ export interface CreateRelayOptions {
   name?: string;
   batchSize?: number;
   sendTimeoutMs?: number;
-  idleInTransactionTimeoutMs?: number;
+  leaseMs?: number;
   accepts?: RelayOptions['accepts'];
   /** create the topics first if missing (default true) */
   ensureTopics?: boolean;
@@ -53,12 +55,10 @@ export function createRelay(options: CreateRelayOptions = {}): Relay {
     ...(options.name !== undefined && { name: options.name }),
     ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
     ...(options.sendTimeoutMs !== undefined && { sendTimeoutMs: options.sendTimeoutMs }),
-    ...(options.idleInTransactionTimeoutMs !== undefined && {
-      idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs,
-    }),
+    ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
     ...(options.accepts && { accepts: options.accepts }),
     ...(options.ensureTopics !== false && {
-      beforeSend: () => ensureTopicsOnce({ kafka, topic, ...(deadLetterTopic !== undefined && { deadLetterTopic }) }),
+      prepare: () => ensureTopicsOnce({ kafka, topic, ...(deadLetterTopic !== undefined && { deadLetterTopic }) }),
     }),
   });
 }

@@ -40,6 +40,11 @@ export class ProducerHandle {
     await producer?.disconnect().catch(() => undefined);
   }
 
+  /** Connects now (the relay does before taking its lease); a connected handle resolves at once. */
+  async connect(): Promise<void> {
+    await this.connected();
+  }
+
   private connected(): Promise<Producer> {
     if (this.producer) return Promise.resolve(this.producer);
     this.connecting ??= (async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { Message } from 'kafkajs';
+import { Pool as PgPool, type Pool, type PoolClient } from 'pg';
 import { freePort } from '../../../local/ports';
 import { parseIntegrationEvent, type IntegrationEvent } from '../contracts/integration-events';
 import { createPool } from '../../platform/db/pool';
@@ -8,8 +9,7 @@ import { createKafka } from '../../platform/kafka/client';
 import { HEADER } from '../../platform/kafka/headers';
 import { consumeUntil, pollUntil, type ConsumedMessage } from '../../platform/kafka/testing';
 import { ensureTopics } from '../../platform/kafka/topics';
-import { createRelay, type CreateRelayOptions, type Relay } from './index';
-import { nudgeBreakerState, nudgeRelay, resetNudgeForTests, settleNudge } from './nudge';
+import { createRelay, ProducerHandle, Relay as RelayClass, type CreateRelayOptions, type Relay } from './index';
 import { relayStatus } from './status';
 import { moveTestMoney, openTestAccount } from './testing';
 
@@ -26,8 +26,6 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  await settleNudge();
-  resetNudgeForTests();
   await Promise.all(relays.map((relay) => relay.close()));
   await pool.end();
 });
@@ -109,6 +107,81 @@ async function streamVersion(accountId: string): Promise<number> {
   return result.rows[0]?.version ?? 0;
 }
 
+/** A producer whose sends are never acknowledged until release() (a broker that does not answer in time). */
+class StuckProducer extends ProducerHandle {
+  sends = 0;
+  private released = false;
+  private readonly waiting: Array<() => void> = [];
+  override async connect(): Promise<void> {
+    await super.connect();
+  }
+  override async sendBatch(topicMessages: Array<{ topic: string; messages: Message[] }>, timeoutMs?: number) {
+    this.sends += 1;
+    if (!this.released) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    await super.sendBatch(topicMessages, timeoutMs);
+  }
+  release(): void {
+    this.released = true;
+    for (const resume of this.waiting.splice(0)) resume();
+  }
+}
+
+async function leaseEpoch(name: string): Promise<number> {
+  const row = await pool.query<{ epoch: string }>(
+    'SELECT lease_epoch::text AS epoch FROM event_store.relay_checkpoints WHERE relay_name = $1',
+    [name],
+  );
+  return Number(row.rows[0]?.epoch);
+}
+
+/**
+ * A pool whose clients pause (idle, inside their transaction) before a statement matching `pattern`, as a frozen
+ * Lambda container would: the server's idle-in-transaction timeout ends the connection meanwhile.
+ */
+function stallingPool(pattern: RegExp, stallMs: number) {
+  // A plain pg pool, without the error listeners of ours: the relay's own handling is what is under test.
+  const stalled = new PgPool({ connectionString: process.env.DATABASE_URL, max: 2 });
+  const pending: Promise<unknown>[] = [];
+  const state = { stalls: 0 };
+  // (idle clients the server ends are the pool's business, not the relay's: pg-pool reports them on the pool)
+  stalled.on('error', () => undefined);
+  const connect = stalled.connect.bind(stalled) as (...args: unknown[]) => Promise<PoolClient>;
+  (stalled as unknown as { connect: (...args: unknown[]) => unknown }).connect = async (...args: unknown[]) => {
+    if (args.length > 0) return connect(...args); // pool.query's callback form
+    const client = await connect();
+    const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = async (...args: unknown[]) => {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+      if (text && pattern.test(text)) {
+        state.stalls += 1;
+        const pause = new Promise((resolve) => setTimeout(resolve, stallMs));
+        pending.push(pause);
+        await pause;
+      }
+      return query(...args);
+    };
+    return client;
+  };
+  return {
+    pool: stalled,
+    get stalls() {
+      return state.stalls;
+    },
+    settled: async () => {
+      await Promise.all(pending);
+      await stalled.end();
+    },
+  };
+}
+
+/** Issue 12's guarantee: the first appearance of v+1 comes after the first appearance of v, none missing. */
+function expectFirstAppearancesInOrder(messages: ConsumedMessage[], accountId: string, versions: number): void {
+  const firsts: number[] = [];
+  for (const event of eventsOf(messages, accountId))
+    if (!firsts.includes(event.streamVersion)) firsts.push(event.streamVersion);
+  expect(firsts).toEqual(Array.from({ length: versions }, (_, i) => i + 1));
+}
+
 describe('outbox relay', () => {
   it('given 8 concurrent writers and two competing relays, when everything is relayed, then each account arrives on Kafka once, in version order, on one partition, with headers', async () => {
     // given
@@ -160,33 +233,22 @@ describe('outbox relay', () => {
     expect(sample.headers[HEADER.causationId]).toEqual(expect.any(String));
   });
 
-  it('given Kafka unreachable while 100 commands run, when Kafka is back, then commands stayed fast and every event is delivered once, in order', async () => {
-    // given a relay pointed at a closed port, used by the commands' nudges
+  it('given Kafka unreachable while 100 commands run, when Kafka is back, then every event is delivered once, in order', async () => {
+    // given a relay pointed at a closed port
     const topic = await freshTopic('outage');
     const accountId = randomUUID();
     const accepts = (event: { streamId: string }) => event.streamId === accountId;
     const deadKafka = createKafka({ brokers: [`127.0.0.1:${await freePort()}`], connectionTimeout: 300, retries: 0 });
-    resetNudgeForTests({
-      relay: testRelay(topic, accepts, { kafka: deadKafka }),
-    });
+    const unreachable = testRelay(topic, accepts, { kafka: deadKafka });
 
-    // when 100 commands run, each nudging the relay after its commit
+    // when 100 commands run, the relay trying after each (and failing)
     await openTestAccount(pool, { accountId, initialBalance: 50_000 });
-    await nudgeRelay();
-    await settleNudge(); // a fresh checkpoint reads the whole shared store first: let that first drain end (failing)
-    const nudgeTimes: number[] = [];
     for (let i = 1; i <= 100; i += 1) {
       await moveTestMoney(pool, accountId, i % 4 === 0 ? -i : i);
-      const began = Date.now();
-      await nudgeRelay(); // never throws
-      nudgeTimes.push(Date.now() - began);
+      if (i % 25 === 0) await expect(unreachable.drain()).rejects.toThrow();
     }
-    await settleNudge();
 
-    // then: commands were never held up, the breaker opened, nothing was marked as relayed
-    // (a nudge never waits more than ~1 s; once the breaker knows Kafka is failing, it does not wait at all)
-    expect(Math.max(...nudgeTimes)).toBeLessThan(250);
-    expect(nudgeBreakerState().consecutiveFailures).toBeGreaterThan(0);
+    // then nothing was marked as relayed
     const during = await relayStatus(pool, topic);
     expect(during.eventsRelayed).toBe(0);
     expect(during.pendingEvents).toBeGreaterThanOrEqual(101);
@@ -203,38 +265,124 @@ describe('outbox relay', () => {
     expect(after.eventsRelayed).toBe(101);
   });
 
-  it('given a healthy broker, when a command nudges the relay, then its event is on Kafka without waiting for a sweep', async () => {
-    const topic = await freshTopic('nudge');
-    const accountId = randomUUID();
-    resetNudgeForTests({
-      relay: testRelay(topic, (e) => e.streamId === accountId),
-    });
-    await openTestAccount(pool, { accountId, initialBalance: 1 });
-    // (repeated only while a transaction elsewhere on the shared server holds the gap-free horizon back)
-    await pollUntil(async () => {
-      await nudgeRelay();
-      await settleNudge();
-      return (await relayStatus(pool, topic)).eventsRelayed === 1 ? true : undefined;
-    });
-    const messages = await consumeUntil(kafka, topic, (seen) => seen.some((m) => m.key === accountId));
-    expectInOrderOnce(messages, accountId, 1);
+  it('given a relay holding the lease, when another relay drains, then it reports busy; waiting for the lease, it delivers once the holder is gone', async () => {
+    const topic = await freshTopic('lease');
+    const accountId = await openTestAccount(pool, { initialBalance: 3 });
+    const holder = testRelay(topic, (e) => e.streamId === accountId);
+    const other = testRelay(topic, (e) => e.streamId === accountId);
+    await holder.drain({ maxPasses: 0 }); // checkpoint row, connection
+    const lease = await holder.acquireLease();
+    expect(lease).toBeDefined();
+
+    await expect(other.drain()).resolves.toMatchObject({ stoppedBecause: 'busy', passes: 0 });
+    const waiting = other.drain({ waitForLease: true, deadline: Date.now() + 20_000 });
+    await pool.query('UPDATE event_store.relay_checkpoints SET lease_expires_at = NULL WHERE relay_name = $1', [topic]);
+    await expect(waiting).resolves.toMatchObject({ stoppedBecause: 'idle' });
+    await drainUntilRelayed(other, [accountId]);
+    expectInOrderOnce(await consumeUntil(kafka, topic, (seen) => seen.length >= 1), accountId, 1);
   });
 
-  it('given a relay already holding the lease, when another pass starts, then it reports busy and does nothing', async () => {
-    const topic = await freshTopic('lease');
-    const relay = testRelay(topic, () => false);
-    await relay.drain(); // creates the checkpoint row
-    const { RELAY_LOCK_NAMESPACE, relayLockKey } = await import('./relay');
-    const holder = await pool.connect();
+  it('given a Kafka send that outlasts the lease, when the lease ends, then the pass gives up without moving the checkpoint or throwing, and another relay delivers everything once the lease expired', async () => {
+    // given: a relay whose producer never gets its acknowledgement
+    const topic = await freshTopic('slow-send');
+    const accountId = await openTestAccount(pool, { initialBalance: 10 });
+    await moveTestMoney(pool, accountId, 5);
+    const accepts = (e: { streamId: string }) => e.streamId === accountId;
+    const stuck = new StuckProducer(kafka);
+    const slow = track(
+      new RelayClass({
+        pool,
+        producer: stuck,
+        topic,
+        name: topic,
+        deadLetterTopic: `${topic}-dlq`,
+        accepts,
+        leaseMs: 1_500,
+      }),
+    );
+
+    await slow.drain({ maxPasses: 0 }); // connected, checkpoint row in place: what follows is the pass alone
+
+    // when
+    const started = Date.now();
+    const result = await slow.drain();
+
+    // then: it stopped at the lease's end (bounded wait), nothing moved
+    expect(result.stoppedBecause).toBe('lease-lost');
+    expect(stuck.sends).toBe(1);
+    expect(Date.now() - started).toBeLessThan(1_500 + 2_000);
+    expect((await relayStatus(pool, topic)).eventsRelayed).toBe(0);
+    const healthy = testRelay(topic, accepts);
+    await drainUntilRelayed(healthy, [accountId]);
+    expectInOrderOnce(await consumeUntil(kafka, topic, (seen) => seen.length >= 2), accountId, 2);
+  });
+
+  it('given a holder whose lease was taken over while it waited for Kafka, when its acknowledgement comes, then its checkpoint update is fenced off (the checkpoint never moves backwards) and it stops quietly', async () => {
+    // given: holder A blocked in its send; its lease expired and relay B drained everything meanwhile
+    const topic = await freshTopic('fence');
+    const accountId = await openTestAccount(pool, { initialBalance: 10 });
+    const accepts = (e: { streamId: string }) => e.streamId === accountId;
+    const blocked = new StuckProducer(kafka);
+    const a = track(
+      new RelayClass({
+        pool,
+        producer: blocked,
+        topic,
+        name: topic,
+        deadLetterTopic: `${topic}-dlq`,
+        accepts,
+        leaseMs: 30_000,
+      }),
+    );
+    const draining = a.drain();
+    await pollUntil(() => (blocked.sends > 0 ? true : undefined), { what: 'A to send' });
+    const epochA = await leaseEpoch(topic);
+    await pool.query(
+      "UPDATE event_store.relay_checkpoints SET lease_expires_at = now() - interval '1 second' WHERE relay_name = $1",
+      [topic],
+    );
+    const b = testRelay(topic, accepts);
+    await moveTestMoney(pool, accountId, 5);
+    await drainUntilRelayed(b, [accountId]);
+    const afterB = (await relayStatus(pool, topic)).checkpoint;
+    expect(await leaseEpoch(topic)).toBeGreaterThan(epochA);
+
+    // when: A's send is acknowledged now (it really publishes: a redelivery of version 1)
+    blocked.release();
+
+    // then
+    await expect(draining).resolves.toMatchObject({ stoppedBecause: 'lease-lost' });
+    expect((await relayStatus(pool, topic)).checkpoint).toEqual(afterB);
+    const messages = await consumeUntil(kafka, topic, (seen) => seen.filter((m) => m.key === accountId).length >= 3);
+    expect(eventsOf(messages, accountId).map((e) => e.streamVersion)).toEqual([1, 2, 1]);
+    expectFirstAppearancesInOrder(messages, accountId, 2);
+  });
+
+  it('given the database ends the relay connection in the middle of a pass (idle-in-transaction timeout), then the drain fails cleanly (no uncaught exception), nothing moves, and the next drain delivers', async () => {
+    // given: a relay whose read transaction idles past the server's idle-in-transaction timeout (as a frozen container)
+    const topic = await freshTopic('idle-kill');
+    const accountId = await openTestAccount(pool, { initialBalance: 10 });
+    const accepts = (e: { streamId: string }) => e.streamId === accountId;
+    const frozen = stallingPool(/relay_stream_facts/, 1_500);
+    const relay = testRelay(topic, accepts, { pool: frozen.pool, leaseMs: 800 });
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+
+    // when
     try {
-      await holder.query('BEGIN');
-      await holder.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [RELAY_LOCK_NAMESPACE, relayLockKey(topic)]);
-      await expect(relay.runPass()).resolves.toEqual({ status: 'busy' });
-      await holder.query('ROLLBACK');
+      await expect(relay.drain()).rejects.toThrow(/idle-in-transaction|terminat|Connection/i);
+      await frozen.settled();
     } finally {
-      holder.release();
+      process.off('uncaughtException', onUncaught);
     }
-    await expect(relay.runPass()).resolves.not.toEqual({ status: 'busy' });
+
+    // then
+    expect(uncaught).toEqual([]);
+    expect(frozen.stalls).toBeGreaterThan(0);
+    expect((await relayStatus(pool, topic)).eventsRelayed).toBe(0);
+    await drainUntilRelayed(testRelay(topic, accepts), [accountId]);
+    expectInOrderOnce(await consumeUntil(kafka, topic, (seen) => seen.length >= 1), accountId, 1);
   });
 
   it('given an account event that cannot be mapped, when relayed, then that account is quarantined (its events dead-lettered with the reason) and the other accounts keep flowing', async () => {

@@ -63,6 +63,14 @@ const envSchema = z.object({
   IDEMPOTENCY_TTL_HOURS: positiveInt(24),
   /** minutes between the end of one read-model audit and the start of the next (run by the sweep) */
   READ_MODEL_AUDIT_INTERVAL_MINUTES: positiveInt(60),
+  /**
+   * The relay function that command handlers hand off to after commit (asynchronous invoke). serverless.yml sets it;
+   * unset (a script, a spec that does not test the hand-off), commands skip the hand-off and the scheduled relay run
+   * delivers their events.
+   */
+  RELAY_FUNCTION_NAME: z.string().min(1).optional(),
+  /** Lambda API endpoint for the hand-off: serverless-offline's (LAMBDA_PORT) locally; unset on AWS. */
+  LAMBDA_ENDPOINT: z.string().url().optional(),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   AWS_REGION: z.string().optional(),
 });

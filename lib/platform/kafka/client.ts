@@ -53,7 +53,7 @@ const RETRIABLE_BROKER_ERRORS = new Set(errorCodes.filter((code) => code.retriab
  *    error and reports it;
  *  - "Limiting retries for the idempotent producer may invalidate EoS guarantees": kafkajs merges the client's
  *    `retry` (createKafka's bounded retries) into every producer's and warns when an idempotent producer's retries are
- *    not unbounded. Ours are bounded on purpose (a nudge must not keep a command waiting), and a producer whose send
+ *    not unbounded. Ours are bounded on purpose (a send must end within the relay's lease), and a producer whose send
  *    failed is thrown away, never reused (outbox/relay/producer-handle.ts, projections/dead-letter.ts): consumers drop
  *    the resulting duplicates by account version. Unbounded retries would be the only way to silence it at the source.
  */
@@ -96,7 +96,7 @@ export interface KafkaClientOptions {
   initialRetryTime?: number;
 }
 
-/** A new client from config, with overrides (tests point one at a closed port; the nudge uses short timeouts). */
+/** A new client from config, with overrides (tests point one at a closed port or a proxy). */
 export function createKafka(options: KafkaClientOptions = {}): Kafka {
   const config = getConfig();
   const brokers = options.brokers ?? config.KAFKA_BROKERS;
