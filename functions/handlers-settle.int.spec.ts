@@ -10,6 +10,7 @@ import type { Context } from 'aws-lambda';
 import { getPool } from '../lib/platform/db/pool';
 import { apiEvent, lambdaContext, type EventInit } from '../lib/presentation/http/testing';
 import { resetCsrfForTests } from '../lib/presentation/web/csrf';
+import { admin, authHeaders } from '../test/support/auth';
 import { expectNothingLeftRunning, idlePoolClients } from '../test/support/nothing-left-running';
 import { givenAccount, handlerResources, openAccountBody } from './accounts/testing';
 import { handler as deposit } from './accounts/deposit';
@@ -25,16 +26,22 @@ import { disposeRelay, handler as relay } from './relay/relay';
 import { handler as sweep } from './relay/sweep';
 import { handler as listBalances } from './reports/list-balances';
 import { handler as listTransactions } from './reports/list-transactions';
+import { handler as reportFreshness } from './reports/freshness';
 import { handler as reportStatus } from './reports/status';
 import { handler as webAccountAction } from './web/account-action';
 import { handler as webAccount } from './web/account';
 import { handler as webAssets } from './web/assets';
+import { handler as webAuth } from './web/auth';
+import { handler as webAuthorizer } from './web/authorizer';
 import { handler as webBalances } from './web/balances';
+import { handler as webDeadLetters } from './web/dead-letters';
+import { handler as webExplorer } from './web/explorer';
 import { handler as webHome } from './web/home';
 import { handler as notFound } from './web/not-found';
 import { handler as webOpenAccount } from './web/open-account';
 import { handler as openApi } from './web/openapi';
 import { handler as webOps } from './web/ops';
+import { handler as webStatement } from './web/statement';
 import { handler as swaggerUi } from './web/swagger';
 import { handler as webTransactions } from './web/transactions';
 
@@ -149,6 +156,26 @@ const cases: Array<[string, AnyHandler, () => unknown]> = [
     () =>
       apiEvent({ path: '/assets/styles.css', routeKey: 'GET /assets/{file+}', pathParameters: { file: 'styles.css' } }),
   ],
+  [
+    'reportFreshness',
+    reportFreshness,
+    http({ path: '/api/reports/freshness', routeKey: 'GET /api/reports/freshness' }),
+  ],
+  ['webStatement', webStatement, account('/accounts/{id}/statement', 'GET /accounts/{id}/statement')],
+  ['webExplorer', webExplorer, http({ path: '/explorer', routeKey: 'GET /explorer' })],
+  ['webDeadLetters', webDeadLetters, http({ path: '/explorer/dead-letters', routeKey: 'GET /explorer/dead-letters' })],
+  ['webAuth', webAuth, http({ path: '/signin', routeKey: 'GET /signin' })],
+  [
+    'webAuthorizer',
+    webAuthorizer,
+    () => ({
+      type: 'REQUEST',
+      routeKey: 'GET /',
+      rawPath: '/',
+      headers: {},
+      requestContext: { http: { method: 'GET' } },
+    }),
+  ],
   ['openApi', openApi, http({ path: '/openapi.json', routeKey: 'GET /openapi.json' })],
   ['swaggerUi', swaggerUi, http({ path: '/swagger', routeKey: 'GET /swagger' })],
   ['notFound', notFound, http({ path: '/nope', routeKey: '$default' })],
@@ -158,8 +185,14 @@ describe('no work left running after a handler settles (every function)', () => 
   it.each(cases)(
     '%s: once warm, an invocation leaves nothing running when it settles',
     async (_name, handler, event) => {
-      await handler(event(), context);
-      await expectNothingLeftRunning(() => handler(event(), context), [idlePoolClients(getPool())]);
+      // Every event as an admin's request (bearer token): the events that are not HTTP requests ignore it.
+      const signedIn = async () => {
+        const built = event() as { headers?: Record<string, string> };
+        return { ...built, headers: { ...built.headers, ...(await authHeaders(admin)) } };
+      };
+      await handler(await signedIn(), context);
+      const next = await signedIn();
+      await expectNothingLeftRunning(() => handler(next, context), [idlePoolClients(getPool())]);
     },
   );
 

@@ -20,6 +20,7 @@ import { relayStatus } from '../../lib/outbox/relay/status';
 import type { Pool } from 'pg';
 import { postCommand } from '../../functions/accounts/testing';
 import { closePool } from '../../lib/platform/db/pool';
+import { useTestIssuer } from '../support/auth';
 import { handOffTo, startFakeLambda } from '../support/fake-lambda';
 
 jest.setTimeout(240_000);
@@ -29,6 +30,7 @@ const kafka = createKafka();
 let pool: Pool;
 const children: ChildProcess[] = [];
 
+useTestIssuer();
 beforeAll(() => {
   pool = createPool({ max: 8 });
 });

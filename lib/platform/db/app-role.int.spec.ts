@@ -131,6 +131,7 @@ describe(`the application role (${APP_ROLE})`, () => {
         for (const batch of batches) for (const message of batch.messages) sent.push(String(message.key));
       },
       reset: async () => undefined,
+      connect: async () => undefined,
     } as unknown as ProducerHandle;
     const name = `app-role-${randomUUID()}`;
     const relay = new Relay({
