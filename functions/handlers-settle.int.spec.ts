@@ -11,7 +11,7 @@ import { getPool } from '../lib/platform/db/pool';
 import { apiEvent, lambdaContext, type EventInit } from '../lib/presentation/http/testing';
 import { resetCsrfForTests } from '../lib/presentation/web/csrf';
 import { admin, authHeaders } from '../test/support/auth';
-import { expectNothingLeftRunning, idlePoolClients } from '../test/support/nothing-left-running';
+import { expectNothingLeftRunningInOneOf, idlePoolClients } from '../test/support/nothing-left-running';
 import { givenAccount, handlerResources, openAccountBody } from './accounts/testing';
 import { handler as deposit } from './accounts/deposit';
 import { handler as getAccount } from './accounts/get-account';
@@ -191,8 +191,9 @@ describe('no work left running after a handler settles (every function)', () => 
         return { ...built, headers: { ...built.headers, ...(await authHeaders(admin)) } };
       };
       await handler(await signedIn(), context);
+      // A leak repeats at every invocation; a socket or timer of the shared jest process opening meanwhile does not.
       const next = await signedIn();
-      await expectNothingLeftRunning(() => handler(next, context), [idlePoolClients(getPool())]);
+      await expectNothingLeftRunningInOneOf(3, () => handler(next, context), [idlePoolClients(getPool())]);
     },
   );
 

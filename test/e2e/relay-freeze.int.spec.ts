@@ -20,7 +20,7 @@ import { relayStatus } from '../../lib/outbox/relay/status';
 import type { Pool } from 'pg';
 import { postCommand } from '../../functions/accounts/testing';
 import { closePool } from '../../lib/platform/db/pool';
-import { useTestIssuer } from '../support/auth';
+import { teller, useTestIssuer } from '../support/auth';
 import { handOffTo, startFakeLambda } from '../support/fake-lambda';
 
 jest.setTimeout(240_000);
@@ -309,7 +309,10 @@ describe('the relay frozen, killed or slowed (issue 12)', () => {
       const times: number[] = [];
       for (let i = 0; i < count; i += 1) {
         const started = performance.now();
-        const response = await postCommand('deposit', run.accounts[i % run.accounts.length]!, { body: { amount: 1 } });
+        const response = await postCommand('deposit', run.accounts[i % run.accounts.length]!, {
+          body: { amount: 1 },
+          as: teller,
+        });
         times.push(performance.now() - started);
         expect(response.status).toBe(200);
       }
