@@ -1,11 +1,13 @@
 // Checks of a `serverless package` output directory that cfn-lint cannot make (scripts/aws/check-template.sh):
-//   - one zip per function, and every function behind the HTTP API at most 1 MiB
+//   - one zip per function, and every function behind the HTTP API at most 1 MiB; no zip holds local/ (the local
+//     stage's own code, e.g. its token issuer)
 //   - every function in the VPC (every function that uses the database) except migrate depends on the
 //     DatabaseMigrations custom resource, so new code never takes traffic before its migrations ran
 //   - no function outside the VPC has a database or Kafka variable
 //   - the relay function has ReservedConcurrentExecutions 1; the functions that hand off to it (RELAY_FUNCTION_NAME)
 //     may invoke it and no other function, and have no Kafka policy; only the relay's role may produce to Kafka
 // Usage: node scripts/aws/check-package.cjs <package dir>
+const { execFileSync } = require('node:child_process');
 const { readFileSync, statSync } = require('node:fs');
 const path = require('node:path');
 
@@ -25,6 +27,9 @@ for (const [name, fn] of Object.entries(state.service.functions)) {
   const bytes = statSync(path.join(dir, path.basename(artifact))).size;
   const api = (fn.events || []).some((event) => 'httpApi' in event);
   if (api && bytes > MAX_API_ZIP_BYTES) problems.push(`${name}: ${Math.round(bytes / 1024)} KB zip, over 1,024 KB`);
+  const entries = execFileSync('unzip', ['-Z1', path.join(dir, path.basename(artifact))], { encoding: 'utf8' });
+  const local = entries.split('\n').filter((entry) => entry.startsWith('local/'));
+  if (local.length > 0) problems.push(`${name}: packages local-only code (${local.join(', ')})`);
 
   const [logicalId, resource] = resources.find(([, r]) => r.Properties && r.Properties.FunctionName === fn.name) || [];
   if (!resource) {
