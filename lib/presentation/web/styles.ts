@@ -41,7 +41,7 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1r
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 table { width: 100%; border-collapse: collapse; background: var(--card); }
-.table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: var(--radius); margin-bottom: 1rem; }
+.table-wrap { overflow-x: auto; outline-offset: 2px; border: 1px solid var(--line); border-radius: var(--radius); margin-bottom: 1rem; }
 th, td { text-align: left; padding: .55rem .75rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 thead th { background: #eef1f5; font-size: .875rem; color: var(--muted); font-weight: 600; }
 tbody tr:last-child td { border-bottom: 0; }

@@ -53,7 +53,7 @@ function counterparty(entry: HistoryItem): SafeHtml | string {
 
 function historyTable(input: AccountPageInput): SafeHtml {
   if (input.history.length === 0) return html`<p class="muted">No events on this page.</p>`;
-  return html`<div class="table-wrap">
+  return html`<div class="table-wrap" tabindex="0">
     <table class="stack" id="history">
       <caption>
         Events of this account, newest first (a version shows the account as it was then)

@@ -35,7 +35,7 @@ export function balancesTable(
   caption: string,
   options: { sort?: SortState; total?: { accounts: number; balance: number } } = {},
 ): SafeHtml {
-  return html`<div class="table-wrap">
+  return html`<div class="table-wrap" tabindex="0">
     <table class="stack" id="balances">
       <caption>
         ${caption}

@@ -44,7 +44,7 @@ export function explorerNav(current: 'log' | 'dead-letters' | 'other'): SafeHtml
 /** Events as a table: each row opens the event; stream and correlation link to their own views. */
 export function eventsTable(events: readonly ExplorerEvent[], caption: string): SafeHtml {
   if (events.length === 0) return html`<p class="muted">No events.</p>`;
-  return html`<div class="table-wrap">
+  return html`<div class="table-wrap" tabindex="0">
     <table class="stack" id="events">
       <caption>
         ${caption}
@@ -259,7 +259,7 @@ export function deadLettersPage(input: {
               ${
                 input.letters.length === 0
                   ? html`<p class="muted">No dead letters.</p>`
-                  : html`<div class="table-wrap">
+                  : html`<div class="table-wrap" tabindex="0">
                       <table class="stack" id="dead-letters">
                         <caption>
                           Dead letters, newest first

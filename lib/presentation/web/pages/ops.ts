@@ -106,7 +106,7 @@ export function opsPage(status: SystemStatus): SafeHtml {
           kafka.available
             ? kafka.consumer.partitions.length === 0
               ? html`<p class="muted">The topic has no partitions yet.</p>`
-              : html`<div class="table-wrap">
+              : html`<div class="table-wrap" tabindex="0">
                   <table>
                     <caption>
                       Topic ${status.topic}, group ${status.consumerGroup}
@@ -142,7 +142,7 @@ export function opsPage(status: SystemStatus): SafeHtml {
 
       <section class="card" aria-labelledby="projections-title">
         <h2 id="projections-title">Projection progress</h2>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
           <table>
             <caption>
               Read models compared with the event store
@@ -201,7 +201,7 @@ export function opsPage(status: SystemStatus): SafeHtml {
         </dl>
         ${
           audit && audit.divergent.length > 0
-            ? html`<div class="table-wrap">
+            ? html`<div class="table-wrap" tabindex="0">
                 <table>
                   <caption>
                     Divergent accounts found by the last audit

@@ -61,7 +61,7 @@ export function statementPage(input: {
               ${
                 statement.lines.length === 0
                   ? html`<p class="muted">No transactions in this period.</p>`
-                  : html`<div class="table-wrap">
+                  : html`<div class="table-wrap" tabindex="0">
                       <table class="stack" id="statement">
                         <caption>
                           Transactions in the period, oldest first, amounts in ${statement.currency}

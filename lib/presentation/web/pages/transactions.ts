@@ -38,7 +38,7 @@ export function transactionsPage(input: {
           ? html`<div class="card">
               <p>No transactions in the report yet.</p>
             </div>`
-          : html`<div class="table-wrap">
+          : html`<div class="table-wrap" tabindex="0">
               <table class="stack">
                 <caption>
                   Transactions from the read model, newest first
