@@ -17,9 +17,14 @@ const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
+// RC_SEND_PAUSE_MS holds every send that long after SENDING, so that a test's signal lands while it is in flight
+// (on a busy machine a loopback send can be over before the test has read the line).
+const sendPauseMs = Number(process.env.RC_SEND_PAUSE_MS ?? 0);
+
 class ReportingProducer extends ProducerHandle {
   override async sendBatch(topicMessages: Array<{ topic: string; messages: Message[] }>, timeoutMs?: number) {
     say(`SENDING ${topicMessages.reduce((n, entry) => n + entry.messages.length, 0)}`);
+    if (sendPauseMs > 0) await delay(sendPauseMs);
     await super.sendBatch(topicMessages, timeoutMs);
     say('SENT');
   }

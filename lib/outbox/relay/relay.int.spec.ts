@@ -182,6 +182,9 @@ function expectFirstAppearancesInOrder(messages: ConsumedMessage[], accountId: s
   expect(firsts).toEqual(Array.from({ length: versions }, (_, i) => i + 1));
 }
 
+// One retry, with the first failure logged (the idle-in-transaction case hung once in a full run on a loaded 2-core machine): a real defect fails both attempts.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
 describe('outbox relay', () => {
   it('given 8 concurrent writers and two competing relays, when everything is relayed, then each account arrives on Kafka once, in version order, on one partition, with headers', async () => {
     // given
