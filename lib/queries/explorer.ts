@@ -1,21 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
+import type { JsonObject, StoredEvent } from '../event-store';
 import { ownerParam, visibleAccountSql, type Visibility } from './visibility';
 import { retryingRead } from '../platform/db/read-retry';
 
 type Db = Pool | PoolClient;
 
 /** One stored event as the explorer shows it, with where it went after the store. */
-export interface ExplorerEvent {
-  globalPosition: string;
-  transactionId: string;
-  eventId: string;
-  streamId: string;
-  streamType: string;
-  streamVersion: number;
-  type: string;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  createdAt: Date;
+export interface ExplorerEvent extends StoredEvent {
   /** the projector's first delivery of it (read_model.event_deliveries), null when not consumed (yet) */
   delivery: { topic: string; partition: number; offset: string; at: Date } | null;
   /** whether the read models applied it (the account's last applied version has reached it) */
@@ -32,8 +23,8 @@ type Row = {
   stream_type: string;
   stream_version: number;
   type: string;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
+  data: JsonObject;
+  metadata: JsonObject;
   created_at: Date;
   topic: string | null;
   kafka_partition: number | null;
