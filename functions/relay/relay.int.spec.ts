@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import { getConfig } from '../../lib/platform/config/env';
 import { closePool, getPool } from '../../lib/platform/db/pool';
 import { getKafka } from '../../lib/platform/kafka/client';
@@ -13,6 +14,17 @@ afterAll(async () => {
 
 const context = { getRemainingTimeInMillis: () => 20_000 };
 
+/** Whether the relay's checkpoint has passed every event of the account. */
+async function allRelayed(pool: Pool, accountId: string): Promise<boolean> {
+  const left = await pool.query(
+    `SELECT 1 FROM event_store.events e, event_store.relay_checkpoints c
+      WHERE c.relay_name = $1 AND e.stream_id = $2
+        AND (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)`,
+    [getConfig().KAFKA_TOPIC, accountId],
+  );
+  return left.rowCount === 0;
+}
+
 describe('relay function', () => {
   it('given committed events, when the relay function runs (hand-off or schedule), then they reach the configured topic in order and it answers once drained', async () => {
     // given
@@ -24,13 +36,7 @@ describe('relay function', () => {
     await pollUntil(async () => {
       const result = await handler({ source: 'ledgerline.hand-off' }, context);
       expect(result).toHaveProperty('passes');
-      const left = await pool.query(
-        `SELECT 1 FROM event_store.events e, event_store.relay_checkpoints c
-          WHERE c.relay_name = $1 AND e.stream_id = $2
-            AND (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)`,
-        [getConfig().KAFKA_TOPIC, accountId],
-      );
-      return left.rowCount === 0 ? true : undefined;
+      return (await allRelayed(pool, accountId)) || undefined;
     });
 
     // then
@@ -62,13 +68,7 @@ describe('relay function', () => {
     expect(first).toHaveProperty('passes'); // it drained (until idle, or its deadline on a busy shared store)
     await pollUntil(async () => {
       await handler(undefined, context);
-      const left = await pool.query(
-        `SELECT 1 FROM event_store.events e, event_store.relay_checkpoints c
-          WHERE c.relay_name = $1 AND e.stream_id = $2
-            AND (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)`,
-        [getConfig().KAFKA_TOPIC, accountId],
-      );
-      return left.rowCount === 0 ? true : undefined;
+      return (await allRelayed(pool, accountId)) || undefined;
     });
   });
 });
