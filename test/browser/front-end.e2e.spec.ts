@@ -49,9 +49,19 @@ function authed(url: string, init: RequestInit = {}): Promise<Response> {
   });
 }
 
+/**
+ * Navigates `on` to pathname. A report page left open by an earlier test reloads itself when its freshness changes
+ * (/assets/freshness.js), which can interrupt this navigation: then it is simply made again.
+ */
 async function goto(pathname: string, on: Page = page): Promise<number> {
-  const response = await on.goto(`${stack.baseUrl}${pathname}`, { waitUntil: 'load' });
-  return response?.status() ?? 0;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const response = await on.goto(`${stack.baseUrl}${pathname}`, { waitUntil: 'load' });
+      return response?.status() ?? 0;
+    } catch (error) {
+      if (attempt >= 3 || !/interrupted by another navigation/.test(String(error))) throw error;
+    }
+  }
 }
 
 async function api(method: string, pathname: string, body?: unknown): Promise<Record<string, unknown>> {
