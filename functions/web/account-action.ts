@@ -47,7 +47,7 @@ export const handler = signedInPage(async (event, correlationId, caller) => {
   if (isCrossSitePost(event)) return forbiddenForm(pageHref);
   const form = parseForm(event);
   if (!form.ok) return badForm(form.status, form.reason, pageHref);
-  if (!csrfValid(event, form.fields)) return forbiddenForm(pageHref);
+  if (!(await csrfValid(event, form.fields))) return forbiddenForm(pageHref);
 
   const account = await loadAccount(accountId, caller);
   if (!account) return notFound();
@@ -55,7 +55,7 @@ export const handler = signedInPage(async (event, correlationId, caller) => {
   const values = pickValues(form.fields, fields);
 
   const rerender = async (status: number, errors: FieldErrors) => {
-    const session = formSession(event);
+    const session = await formSession(event);
     const page = await renderAccountPage({
       caller,
       account: (await loadAccount(accountId, caller)) ?? account,

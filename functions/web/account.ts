@@ -16,7 +16,7 @@ export const handler = signedInPage(async (event, _correlationId, caller) => {
   if (moment === 'invalid') return notFound();
   const account = accountId ? await loadAccount(accountId, caller, moment) : undefined;
   if (!account) return notFound();
-  const session = formSession(event);
+  const session = await formSession(event);
   const { flash, cookies } = takeFlash(event, account.id);
   const page = await renderAccountPage({
     caller,

@@ -36,12 +36,12 @@ const hostedUi = () => process.env.AUTH_HOSTED_UI?.replace(/\/$/, '') || undefin
 const clientId = () => process.env.AUTH_AUDIENCE ?? '';
 const base64url = (bytes: Buffer) => bytes.toString('base64url');
 
-function signInForm(
+async function signInForm(
   event: WebEvent,
   status: number,
   input: { next: string; username?: string; groups?: string[]; error?: string },
 ) {
-  const session = formSession(event);
+  const session = await formSession(event);
   return htmlResponse(status, localSignInPage({ ...input, csrfToken: session.csrfToken }), {
     cookies: session.cookies,
   });
@@ -52,7 +52,7 @@ async function localSignIn(event: WebEvent) {
   if (isCrossSitePost(event)) return forbiddenForm('/signin');
   const form = parseForm(event);
   if (!form.ok) return badForm(form.status, form.reason, '/signin');
-  if (!csrfValid(event, form.fields)) return forbiddenForm('/signin');
+  if (!(await csrfValid(event, form.fields))) return forbiddenForm('/signin');
   const next = safeNext(form.fields.get('next'));
   const username = (form.fields.get('username') ?? '').trim();
   const groups = (['tellers', 'admins'] as const).filter((group) => form.fields.get(group) === 'on');
@@ -140,7 +140,7 @@ function usernameOf(event: WebEvent): string | undefined {
 
 async function signOut(event: WebEvent) {
   if (method(event) === 'GET') {
-    const session = formSession(event);
+    const session = await formSession(event);
     return htmlResponse(200, signOutPage({ csrfToken: session.csrfToken, username: usernameOf(event) }), {
       cookies: session.cookies,
     });
@@ -148,7 +148,7 @@ async function signOut(event: WebEvent) {
   if (isCrossSitePost(event)) return forbiddenForm('/signout');
   const form = parseForm(event);
   if (!form.ok) return badForm(form.status, form.reason, '/signout');
-  if (!csrfValid(event, form.fields)) return forbiddenForm('/signout');
+  if (!(await csrfValid(event, form.fields))) return forbiddenForm('/signout');
   const domain = hostedUi();
   const location = domain
     ? `${domain}/logout?${new URLSearchParams({ client_id: clientId(), logout_uri: `${ownOrigin(event)}/signin` }).toString()}`

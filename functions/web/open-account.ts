@@ -27,8 +27,8 @@ const FIELD_BY_PROBLEM: Readonly<Record<string, string>> = {
   'invalid-amount': 'initialBalance',
 };
 
-function render(event: WebEvent, status: number, values: FormValues = {}, errors: FieldErrors = {}) {
-  const session = formSession(event);
+async function render(event: WebEvent, status: number, values: FormValues = {}, errors: FieldErrors = {}) {
+  const session = await formSession(event);
   const page = openAccountPage({
     form: { values, errors },
     csrfToken: session.csrfToken,
@@ -47,7 +47,7 @@ export const handler = signedInPage(async (event, correlationId, caller) => {
   if (isCrossSitePost(event)) return forbiddenForm(PAGE);
   const form = parseForm(event);
   if (!form.ok) return badForm(form.status, form.reason, PAGE);
-  if (!csrfValid(event, form.fields)) return forbiddenForm(PAGE);
+  if (!(await csrfValid(event, form.fields))) return forbiddenForm(PAGE);
   const values = pickValues(form.fields, OPEN_ACCOUNT_FIELDS);
   const checked = checkForm(openAccountBodySchema, values, {
     fields: OPEN_ACCOUNT_FIELDS,

@@ -4,6 +4,9 @@
 //   - every function in the VPC (every function that uses the database) except migrate depends on the
 //     DatabaseMigrations custom resource, so new code never takes traffic before its migrations ran
 //   - no function outside the VPC has a database or Kafka variable
+//   - no secret value in any function's environment (no KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD, no
+//     {{resolve:secretsmanager:...}} reference): functions get a secret's ARN (*_SECRET_ARN), and their role may
+//     secretsmanager:GetSecretValue on that ARN
 //   - the relay function has ReservedConcurrentExecutions 1; the functions that hand off to it (RELAY_FUNCTION_NAME)
 //     may invoke it and no other function, and have no Kafka policy; only the relay's role may produce to Kafka
 // Usage: node scripts/aws/check-package.cjs <package dir>
@@ -89,10 +92,39 @@ for (const [logicalId, resource] of resources.filter(([, r]) => r.Type === 'AWS:
     problems.push(`${roleName}: must allow lambda:InvokeFunction on the relay function only`);
 }
 
+// A policy statement's resources, whether the role holds it inline or through a managed policy of the template.
+const grantsSecret = (role, secretArn) => {
+  const managed = (role.Properties.ManagedPolicyArns || [])
+    .map((arn) => arn && arn.Ref && template.Resources[arn.Ref])
+    .filter(Boolean)
+    .flatMap((policy) => [].concat(policy.Properties.PolicyDocument.Statement || []));
+  const wanted = JSON.stringify(secretArn);
+  return [...statements(role), ...managed].some(
+    (st) =>
+      st.Effect === 'Allow' &&
+      [].concat(st.Action).includes('secretsmanager:GetSecretValue') &&
+      [].concat(st.Resource).some((resource) => JSON.stringify(resource) === wanted),
+  );
+};
+for (const [logicalId, resource] of resources.filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
+  const variables = (resource.Properties.Environment || {}).Variables || {};
+  for (const [name, value] of Object.entries(variables)) {
+    if (/^KAFKA_SASL_(USERNAME|PASSWORD)$/.test(name) || JSON.stringify(value).includes('resolve:secretsmanager')) {
+      problems.push(`${logicalId}: ${name} puts a secret's value in the function's configuration (pass its ARN)`);
+    }
+    const unset = value === '' || (value && value.Ref === 'AWS::NoValue');
+    if (!/_SECRET_ARN$/.test(name) || unset) continue;
+    const role = template.Resources[roleOf(resource)];
+    if (!role || !grantsSecret(role, value)) {
+      problems.push(`${logicalId}: its role may not secretsmanager:GetSecretValue the secret of ${name}`);
+    }
+  }
+}
+
 if (problems.length > 0) {
   process.stderr.write(`check-package: ${problems.length} problem(s) in ${dir}:\n  ${problems.join('\n  ')}\n`);
   process.exit(1);
 }
 process.stdout.write(
-  `check-package: ${Object.keys(state.service.functions).length} function zips in ${dir}: sizes, order, VPC, relay grants\n`,
+  `check-package: ${Object.keys(state.service.functions).length} function zips in ${dir}: sizes, order, VPC, relay grants, secrets\n`,
 );

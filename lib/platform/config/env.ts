@@ -46,6 +46,12 @@ const envSchema = z.object({
     .optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('ledgerline'),
   KAFKA_AUTH: z.enum(['none', 'iam', 'scram-sha-512']).default('none'),
+  /**
+   * SCRAM credentials (KAFKA_AUTH=scram-sha-512): on AWS the ARN of a Secrets Manager secret
+   * `{"username", "password"}`, read at run time (lib/platform/kafka/scram.ts); elsewhere, or instead, literal values.
+   * One or the other, never both (kafkaSaslRules).
+   */
+  KAFKA_SASL_SECRET_ARN: z.string().min(1).optional(),
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   KAFKA_TOPIC: z
@@ -77,6 +83,36 @@ const envSchema = z.object({
 
 export type Config = z.infer<typeof envSchema>;
 
+type KafkaSasl = Pick<Config, 'KAFKA_AUTH' | 'KAFKA_SASL_SECRET_ARN' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD'>;
+
+/**
+ * What is wrong with the Kafka SASL settings, if anything: SCRAM takes its credentials from exactly one place (the
+ * secret, or a literal username and password), and the other modes take none (a credential set and silently unused
+ * is a mistake).
+ */
+export function kafkaSaslProblems(config: KafkaSasl): string[] {
+  const { KAFKA_SASL_SECRET_ARN: arn, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = config;
+  if (config.KAFKA_AUTH !== 'scram-sha-512') {
+    const set = Object.entries({
+      KAFKA_SASL_SECRET_ARN: arn,
+      KAFKA_SASL_USERNAME: username,
+      KAFKA_SASL_PASSWORD: password,
+    })
+      .filter(([, value]) => value !== undefined)
+      .map(([name]) => name);
+    return set.length > 0 ? [`${set.join(', ')}: only used with KAFKA_AUTH=scram-sha-512`] : [];
+  }
+  if (arn !== undefined && (username !== undefined || password !== undefined)) {
+    return [
+      'KAFKA_SASL_SECRET_ARN: the secret holds the username and password; unset KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD',
+    ];
+  }
+  if (arn === undefined && (username === undefined || password === undefined)) {
+    return ['KAFKA_AUTH=scram-sha-512 needs KAFKA_SASL_SECRET_ARN (or KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD)'];
+  }
+  return [];
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -93,6 +129,8 @@ export function getConfig(): Config {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
+  const problems = kafkaSaslProblems(parsed.data);
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   cached = parsed.data;
   return cached;
 }

@@ -2,7 +2,7 @@ import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import { getConfig, type Config } from '../config/env';
 import { logger } from '../observability/logger';
 import { inSubsegment } from '../observability/tracer';
-import { getDatabaseCredentials, invalidateDatabaseCredentials } from '../config/secrets';
+import { getDatabaseCredentials, invalidateSecret } from '../config/secrets';
 
 /*
  * Every connection of the application may go through a transaction pooler (RDS Proxy on AWS, PgBouncer in the
@@ -214,7 +214,7 @@ function secretPool(
       password: async () => (await getDatabaseCredentials(secretArn)).password,
       ...overrides,
     },
-    { ...settings, refreshCredentials: () => invalidateDatabaseCredentials(secretArn) },
+    { ...settings, refreshCredentials: () => invalidateSecret(secretArn) },
   );
 }
 

@@ -2,26 +2,24 @@ import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import { getConfig, type Config } from '../config/env';
 import { logger } from '../observability/logger';
+import { scramSasl } from './scram';
 
 /**
  * Authentication. Locally the broker is plaintext (`KAFKA_AUTH=none`). On MSK with IAM (`KAFKA_AUTH=iam`) the client
  * speaks TLS + SASL/OAUTHBEARER with a token signed by the function role's credentials (aws-msk-iam-sasl-signer-js).
- * A self-managed cluster (`KAFKA_AUTH=scram-sha-512`) takes KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD over TLS.
+ * A self-managed cluster (`KAFKA_AUTH=scram-sha-512`) speaks TLS + SASL/SCRAM-SHA-512 with the credentials of
+ * KAFKA_SASL_SECRET_ARN, read from Secrets Manager when the first connection authenticates (scram.ts).
  */
 export function kafkaAuthOptions(
-  config: Pick<Config, 'KAFKA_AUTH' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD'>,
+  config: Pick<Config, 'KAFKA_AUTH' | 'KAFKA_SASL_SECRET_ARN' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD'>,
 ): Pick<KafkaConfig, 'ssl' | 'sasl'> {
   switch (config.KAFKA_AUTH) {
     case 'none':
       return {};
     case 'iam':
       return { ssl: true, sasl: { mechanism: 'oauthbearer', oauthBearerProvider: signedByLambdaRole } };
-    case 'scram-sha-512': {
-      const { KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = config;
-      if (!username || !password)
-        throw new Error('KAFKA_AUTH=scram-sha-512 needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
-      return { ssl: true, sasl: { mechanism: 'scram-sha-512', username, password } };
-    }
+    case 'scram-sha-512':
+      return { ssl: true, sasl: scramSasl(config) };
   }
 }
 

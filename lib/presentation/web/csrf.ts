@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { csrfSecretFromSecretsManager } from '../../platform/config/csrf-secret';
+import { getSecretString } from '../../platform/config/secrets';
 
 /**
  * CSRF protection for the HTML forms: a token bound to a server-issued, signed session.
@@ -17,9 +17,11 @@ import { csrfSecretFromSecretsManager } from '../../platform/config/csrf-secret'
  * Before the token, requests a browser marks as coming from another site are refused (isCrossSiteRequest below,
  * OWASP's Fetch Metadata and Origin checks).
  *
- * The secret comes from WEB_CSRF_SECRET (≥ 32 characters) or, on AWS, from the Secrets Manager secret WEB_CSRF_SECRET_ARN. Without it, outside AWS, a random secret is generated
- * once per process (shared by serverless-offline's worker threads through a 0600 file in the temp directory).
- * Inside a real Lambda the variable is required: containers could not agree on a generated one.
+ * The secret comes from WEB_CSRF_SECRET (≥ 32 characters) or, on AWS, from the Secrets Manager secret named by
+ * WEB_CSRF_SECRET_ARN, read once per container (lib/platform/config/secrets.ts) by the first form page or post, which
+ * awaits it (loadCsrf). Without either, outside AWS, a random secret is generated once per process (shared by
+ * serverless-offline's worker threads through a 0600 file in the temp directory). Inside a real Lambda one of them is
+ * required: containers could not agree on a generated one.
  */
 export const SESSION_COOKIE = 'll_session';
 /** The name over HTTPS: browsers accept a `__Host-` cookie only from the host itself, Secure, Path=/, no Domain. */
@@ -113,17 +115,32 @@ export function isCrossSiteRequest(headers: Readonly<Record<string, string | und
   return own === undefined || originOf(origin) !== own;
 }
 
-let memo: Csrf | undefined;
+let memo: Promise<Csrf> | undefined;
 
-export function getCsrf(env: NodeJS.ProcessEnv = process.env): Csrf {
-  memo ??= createCsrf(resolveSecret(env));
+/**
+ * The forms' signer, its key resolved on first use and then kept for the container. Every path that renders a form or
+ * verifies a post awaits it (session.ts), so a page never signs with a key it has not read. A failed read is not
+ * kept: the next request tries again (Secrets Manager unreachable: the page answers 503, see webHandler).
+ */
+export function loadCsrf(env: NodeJS.ProcessEnv = process.env): Promise<Csrf> {
+  if (!memo) {
+    const pending = resolveSecret(env).then(createCsrf);
+    memo = pending;
+    pending.catch(() => {
+      if (memo === pending) memo = undefined;
+    });
+  }
   return memo;
 }
 
-export function resolveSecret(env: NodeJS.ProcessEnv): Buffer {
-  const configured = env.WEB_CSRF_SECRET || csrfSecretFromSecretsManager(env);
+export async function resolveSecret(env: NodeJS.ProcessEnv): Promise<Buffer> {
+  const arn = env.WEB_CSRF_SECRET_ARN;
+  const configured = env.WEB_CSRF_SECRET || (arn ? await getSecretString(arn) : undefined);
   if (configured) {
-    if (configured.length < 32) throw new CsrfConfigError('WEB_CSRF_SECRET must be at least 32 characters');
+    if (configured.length < 32) {
+      const source = env.WEB_CSRF_SECRET ? 'WEB_CSRF_SECRET' : `The secret ${arn ?? ''}`;
+      throw new CsrfConfigError(`${source} must be at least 32 characters`);
+    }
     return Buffer.from(configured, 'utf8');
   }
   const inRealLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && env.IS_OFFLINE !== 'true';

@@ -100,17 +100,18 @@ describe('CSRF token bound to a server-signed session', () => {
 });
 
 describe('CSRF secret resolution', () => {
-  it('given WEB_CSRF_SECRET when resolved then it is used', () => {
+  it('given WEB_CSRF_SECRET when resolved then it is used, without asking Secrets Manager', async () => {
     const value = 'x'.repeat(40);
-    expect(resolveSecret({ WEB_CSRF_SECRET: value }).toString()).toBe(value);
+    const env = { WEB_CSRF_SECRET: value, WEB_CSRF_SECRET_ARN: 'arn:not-read' };
+    expect((await resolveSecret(env)).toString()).toBe(value);
   });
 
-  it('given a too short WEB_CSRF_SECRET when resolved then it is a configuration error', () => {
-    expect(() => resolveSecret({ WEB_CSRF_SECRET: 'short' })).toThrow(CsrfConfigError);
+  it('given a too short WEB_CSRF_SECRET when resolved then it is a configuration error', async () => {
+    await expect(resolveSecret({ WEB_CSRF_SECRET: 'short' })).rejects.toThrow(CsrfConfigError);
   });
 
-  it('given a real Lambda without the secret when resolved then it is a configuration error', () => {
-    expect(() => resolveSecret({ AWS_LAMBDA_FUNCTION_NAME: 'ledgerline-aws-web' })).toThrow(/WEB_CSRF_SECRET/);
+  it('given a real Lambda without the secret when resolved then it is a configuration error', async () => {
+    await expect(resolveSecret({ AWS_LAMBDA_FUNCTION_NAME: 'ledgerline-aws-web' })).rejects.toThrow(/WEB_CSRF_SECRET/);
   });
 });
 

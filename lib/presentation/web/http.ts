@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { bodyBytes, declaredCharsetIsUtf8, decodeBodyText, parseMediaType } from '../http/body';
 import { correlationIdFrom } from '../http/correlation';
 import { getHeader, requestMethod, requestPath } from '../http/request';
+import { SecretUnavailableError } from '../../platform/config/secrets';
 import { isDatabaseUnavailable } from '../../platform/db/unavailable';
 import { logger, REQUEST_LOG_MESSAGE, withLogContext } from '../../platform/observability/logger';
 import { continueOrStartTrace, TRACEPARENT_HEADER } from '../../platform/observability/trace';
@@ -193,9 +194,15 @@ export function webHandler(
       const result = await render(event, correlationId);
       return { ...result, headers: { ...result.headers, 'x-correlation-id': correlationId } };
     } catch (error) {
-      // The same page either way; the status tells a client whether retrying can help.
-      if (isDatabaseUnavailable(error)) {
-        logger.warn('Page unavailable: the database is unreachable', { error: error as Error, path: event.rawPath });
+      // The same page either way; the status tells a client whether retrying can help: a dependency that could not
+      // answer (the database, Secrets Manager for a key the page needs) is a 503.
+      const unavailable = isDatabaseUnavailable(error)
+        ? 'the database is unreachable'
+        : error instanceof SecretUnavailableError
+          ? 'a secret could not be read'
+          : undefined;
+      if (unavailable) {
+        logger.warn(`Page unavailable: ${unavailable}`, { error: error as Error, path: event.rawPath });
         return htmlResponse(503, errorPage(correlationId), {
           headers: { 'x-correlation-id': correlationId, 'retry-after': '2' },
         });

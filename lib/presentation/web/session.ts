@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CSRF_FIELD, getCsrf, isCrossSiteRequest, sessionCookieName } from './csrf';
+import { CSRF_FIELD, isCrossSiteRequest, loadCsrf, sessionCookieName } from './csrf';
 import { html } from './html';
 import { htmlResponse, isSecureRequest, lowerCaseHeaders, readCookies, type WebEvent, type WebResult } from './http';
 import { layout, notFoundPage } from './layout';
@@ -13,8 +13,8 @@ function sessionCookieOf(event: WebEvent): string | undefined {
   return readCookies(event).get(sessionCookieName(isSecureRequest(event)));
 }
 
-export function formSession(event: WebEvent): FormSession {
-  const csrf = getCsrf();
+export async function formSession(event: WebEvent): Promise<FormSession> {
+  const csrf = await loadCsrf();
   const { sessionId, setCookie } = csrf.session(sessionCookieOf(event), { secure: isSecureRequest(event) });
   return { csrfToken: csrf.tokenFor(sessionId), cookies: setCookie ? [setCookie] : [] };
 }
@@ -31,9 +31,9 @@ export function isCrossSitePost(event: WebEvent): boolean {
 }
 
 /** Refuses cross-site posts, then checks the form's CSRF token against the session cookie. */
-export function csrfValid(event: WebEvent, fields: Map<string, string>): boolean {
+export async function csrfValid(event: WebEvent, fields: Map<string, string>): Promise<boolean> {
   if (isCrossSitePost(event)) return false;
-  return getCsrf().verify(sessionCookieOf(event), fields.get(CSRF_FIELD));
+  return (await loadCsrf()).verify(sessionCookieOf(event), fields.get(CSRF_FIELD));
 }
 
 /** A fresh key for each rendered form: its submit, retried or double-clicked, has one effect. */
