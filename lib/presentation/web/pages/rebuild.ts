@@ -124,6 +124,8 @@ function flashNotice(flash: RebuildFlash | undefined, run: RebuildRun): Notice |
 export function rebuildRunPage(run: RebuildRun, flash?: RebuildFlash): SafeHtml {
   const finished = isFinished(run);
   const phase = PHASES[run.phase];
+  // What the page shows of the fields its script watches (data-watch), in the same order.
+  const shown = `${run.phase} ${run.done} ${run.total}`;
   return layout({
     title: 'Read-model rebuild',
     section: 'ops',
@@ -141,8 +143,7 @@ export function rebuildRunPage(run: RebuildRun, flash?: RebuildFlash): SafeHtml 
           ${
             finished
               ? ''
-              : html` data-poll="${rebuildRunApiPath(run.id)}" data-watch="phase done total" data-shown="${run.phase}
-                ${run.done} ${run.total}"`
+              : html` data-poll="${rebuildRunApiPath(run.id)}" data-watch="phase done total" data-shown="${shown}"`
           }
         >
           <p>${phaseBadge(run.phase)} ${phase.detail}${finished ? '' : ' This page refreshes itself.'}</p>
