@@ -22,12 +22,14 @@ import { handler as withdraw } from './accounts/withdraw';
 import { handler as health } from './health';
 import { handler as migrate } from './migrate';
 import { disposeProjector, handler as projector } from './projector/handler';
+import { handler as rebuild } from './projector/rebuild';
 import { disposeRelay, handler as relay } from './relay/relay';
 import { handler as sweep } from './relay/sweep';
 import { handler as listBalances } from './reports/list-balances';
 import { handler as listTransactions } from './reports/list-transactions';
 import { handler as reportFreshness } from './reports/freshness';
 import { handler as reportStatus } from './reports/status';
+import { handler as reportRebuildRun } from './reports/rebuild-run';
 import { handler as webAccountAction } from './web/account-action';
 import { handler as webAccount } from './web/account';
 import { handler as webAssets } from './web/assets';
@@ -41,6 +43,7 @@ import { handler as notFound } from './web/not-found';
 import { handler as webOpenAccount } from './web/open-account';
 import { handler as openApi } from './web/openapi';
 import { handler as webOps } from './web/ops';
+import { handler as webRebuilds } from './web/rebuilds';
 import { handler as webStatement } from './web/statement';
 import { handler as swaggerUi } from './web/swagger';
 import { handler as webTransactions } from './web/transactions';
@@ -150,6 +153,29 @@ const cases: Array<[string, AnyHandler, () => unknown]> = [
   ['webBalances', webBalances, http({ path: '/reports/balances', routeKey: 'GET /reports/balances' })],
   ['webTransactions', webTransactions, account('/reports/transactions/{id}', 'GET /reports/transactions/{id}')],
   ['webOps', webOps, http({ path: '/ops', routeKey: 'GET /ops' })],
+  // A run that is not waiting to start (unknown): the function looks it up and ends; the rebuild itself is covered
+  // by functions/projector/rebuild.int.spec.ts.
+  ['rebuild', rebuild, () => ({ runId: '00000000-0000-4000-8000-000000000000' })],
+  [
+    'webRebuilds',
+    webRebuilds,
+    () =>
+      apiEvent({
+        path: '/ops/rebuilds/00000000-0000-4000-8000-000000000000',
+        routeKey: 'GET /ops/rebuilds/{id}',
+        pathParameters: { id: '00000000-0000-4000-8000-000000000000' },
+      }),
+  ],
+  [
+    'reportRebuildRun',
+    reportRebuildRun,
+    () =>
+      apiEvent({
+        path: '/api/admin/rebuilds/00000000-0000-4000-8000-000000000000',
+        routeKey: 'GET /api/admin/rebuilds/{id}',
+        pathParameters: { id: '00000000-0000-4000-8000-000000000000' },
+      }),
+  ],
   [
     'webAssets',
     webAssets,

@@ -17,13 +17,13 @@ function progressPrinter(): (progress: RebuildProgress) => void {
   let lastLine = 0;
   return ({ phase, done, total }) => {
     const now = Date.now();
-    const finalPhase = phase === 'done' || phase === 'swap';
+    const finalPhase = phase !== 'copy';
     if (!tty && !finalPhase && now - lastLine < 2_000) return;
     lastLine = now;
     const ratio = total === 0 ? 1 : Math.min(1, done / total);
     const filled = Math.round(ratio * BAR_WIDTH);
     const rate = Math.round(done / Math.max(0.001, (now - started) / 1_000));
-    const line = `${phase.padEnd(5)} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${(ratio * 100)
+    const line = `${phase.padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${(ratio * 100)
       .toFixed(0)
       .padStart(3)}% ${done}/${total} events ${rate} ev/s`;
     process.stderr.write(tty ? `\r${line}` : `${line}\n`);

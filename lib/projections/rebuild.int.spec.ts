@@ -91,7 +91,7 @@ describe('read-model rebuild', () => {
 
     // then
     expect(reads).toBeGreaterThan(0);
-    expect([...phases]).toEqual(['copy', 'swap', 'done']);
+    expect([...phases]).toEqual(['copy', 'catch-up', 'swap', 'done']);
     const balances = await listBalances(pool, { limit: 1000, schema: target });
     const byId = new Map(balances.items.map((row) => [row.accountId, row]));
     const expectedA =

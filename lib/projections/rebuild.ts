@@ -89,11 +89,12 @@ export async function rebuildReadModels(pool: Pool, options: RebuildOptions = {}
         report({ phase: 'copy', done, total: Math.max(total, done) });
       }
 
-      report({ phase: 'swap', done, total: Math.max(total, done) });
+      report({ phase: 'catch-up', done, total: Math.max(total, done) });
       const caughtUp = await withTransaction(pool, async (tx) => {
         const tables = PROJECTION_TABLES.map((table) => `${ident(target)}.${ident(table)}`).join(', ');
         await tx.query(`LOCK TABLE ${tables} IN EXCLUSIVE MODE`);
         const extra = await catchUpToLive(tx, target, staging, facts, quarantined);
+        report({ phase: 'swap', done: done + extra, total: Math.max(total, done + extra) });
         await carryParkedOver(tx, target, staging);
         await swap(tx, target, staging, retired);
         await tx.query(

@@ -9,6 +9,8 @@
 //     secretsmanager:GetSecretValue on that ARN
 //   - the relay function has ReservedConcurrentExecutions 1; the functions that hand off to it (RELAY_FUNCTION_NAME)
 //     may invoke it and no other function, and have no Kafka policy; only the relay's role may produce to Kafka
+//   - the same for the read-model rebuild function and the function that starts it (REBUILD_FUNCTION_NAME); the
+//     rebuild function's role reads the owner's secret and no other
 // Usage: node scripts/aws/check-package.cjs <package dir>
 const { execFileSync } = require('node:child_process');
 const { readFileSync, statSync } = require('node:fs');
@@ -49,13 +51,18 @@ for (const [name, fn] of Object.entries(state.service.functions)) {
   if (!inVpc && stray.length > 0) problems.push(`${logicalId}: outside the VPC with ${stray.join(', ')}`);
 }
 
-const relay = resources.find(
-  ([, r]) => r.Type === 'AWS::Lambda::Function' && /-relay$/.test(r.Properties.FunctionName),
-);
-if (!relay) problems.push('no relay function (<service>-<stage>-relay) in the template');
-else if (relay[1].Properties.ReservedConcurrentExecutions !== 1) {
-  problems.push(`${relay[0]}: ReservedConcurrentExecutions is not 1 (one relay at a time)`);
+function singleton(suffix, what) {
+  const found = resources.find(
+    ([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName.endsWith(`-${suffix}`),
+  );
+  if (!found) problems.push(`no ${what} function (<service>-<stage>-${suffix}) in the template`);
+  else if (found[1].Properties.ReservedConcurrentExecutions !== 1) {
+    problems.push(`${found[0]}: ReservedConcurrentExecutions is not 1 (one ${what} at a time)`);
+  }
+  return found;
 }
+const relay = singleton('relay', 'relay');
+const rebuild = singleton('rebuild', 'rebuild');
 const roleOf = (resource) => {
   const role = resource.Properties.Role;
   return role && role['Fn::GetAtt'] ? role['Fn::GetAtt'][0] : undefined;
@@ -71,25 +78,42 @@ if (resources.some(([name]) => name === 'KafkaProducerPolicy') && producing.join
     `the Kafka producer policy is attached to ${producing.join(', ') || 'nothing'}, not RelayFunctionRole alone`,
   );
 }
-for (const [logicalId, resource] of resources.filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
-  const variables = (resource.Properties.Environment || {}).Variables || {};
-  if (!('RELAY_FUNCTION_NAME' in variables)) continue;
-  const roleName = roleOf(resource);
-  const role = template.Resources[roleName];
-  if (!role) {
-    problems.push(`${logicalId}: hands off to the relay but its role is not in the template`);
-    continue;
+// The functions that invoke `target` (they name it in `variable`) may invoke it and nothing else, without Kafka.
+function checkInvokers(variable, target, what) {
+  for (const [logicalId, resource] of resources.filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
+    const variables = (resource.Properties.Environment || {}).Variables || {};
+    if (!(variable in variables)) continue;
+    const roleName = roleOf(resource);
+    const role = template.Resources[roleName];
+    if (!role) {
+      problems.push(`${logicalId}: invokes the ${what} function but its role is not in the template`);
+      continue;
+    }
+    if ((role.Properties.ManagedPolicyArns || []).length > 0)
+      problems.push(`${roleName}: managed (Kafka) policies on a role that invokes the ${what} function`);
+    const lambdaGrants = statements(role).filter((st) => [].concat(st.Action).some((a) => /^lambda:/.test(a)));
+    const onlyTarget = lambdaGrants.every(
+      (st) =>
+        [].concat(st.Action).join() === 'lambda:InvokeFunction' &&
+        [].concat(st.Resource).every((r) => r && r['Fn::GetAtt'] && target && r['Fn::GetAtt'][0] === target[0]),
+    );
+    if (lambdaGrants.length === 0 || !onlyTarget)
+      problems.push(`${roleName}: must allow lambda:InvokeFunction on the ${what} function only`);
   }
-  if ((role.Properties.ManagedPolicyArns || []).length > 0)
-    problems.push(`${roleName}: managed (Kafka) policies on a hand-off role`);
-  const lambdaGrants = statements(role).filter((st) => [].concat(st.Action).some((a) => /^lambda:/.test(a)));
-  const onlyRelay = lambdaGrants.every(
-    (st) =>
-      [].concat(st.Action).join() === 'lambda:InvokeFunction' &&
-      [].concat(st.Resource).every((r) => r && r['Fn::GetAtt'] && relay && r['Fn::GetAtt'][0] === relay[0]),
-  );
-  if (lambdaGrants.length === 0 || !onlyRelay)
-    problems.push(`${roleName}: must allow lambda:InvokeFunction on the relay function only`);
+}
+checkInvokers('RELAY_FUNCTION_NAME', relay, 'relay');
+checkInvokers('REBUILD_FUNCTION_NAME', rebuild, 'rebuild');
+
+if (rebuild) {
+  const role = template.Resources[roleOf(rebuild[1])];
+  const secrets = role
+    ? statements(role)
+        .filter((st) => [].concat(st.Action).some((a) => /^secretsmanager:/.test(a)))
+        .flatMap((st) => [].concat(st.Resource))
+    : [];
+  const ownerSecret = { 'Fn::GetAtt': ['Database', 'MasterUserSecret.SecretArn'] };
+  if (secrets.length !== 1 || JSON.stringify(secrets[0]) !== JSON.stringify(ownerSecret))
+    problems.push(`${roleOf(rebuild[1])}: the rebuild function must read the owner's secret and no other`);
 }
 
 // A policy statement's resources, whether the role holds it inline or through a managed policy of the template.
@@ -126,5 +150,6 @@ if (problems.length > 0) {
   process.exit(1);
 }
 process.stdout.write(
-  `check-package: ${Object.keys(state.service.functions).length} function zips in ${dir}: sizes, order, VPC, relay grants, secrets\n`,
+  `check-package: ${Object.keys(state.service.functions).length} function zips in ${dir}: sizes, order, VPC, relay and rebuild grants, secrets
+`,
 );

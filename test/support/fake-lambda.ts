@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resetConfigForTests } from '../../lib/platform/config/env';
-import { resetHandOffForTests } from '../../lib/outbox/relay/hand-off';
+import { resetInvokeAsyncForTests } from '../../lib/platform/aws/invoke-async';
 
 export interface RecordedInvoke {
   functionName: string;
@@ -15,6 +15,8 @@ export interface FakeLambda {
   invocations: RecordedInvoke[];
   /** Answer every invoke after this long (a slow or hanging Lambda API). */
   delayMs: number;
+  /** The status every invoke is answered with: 202 (accepted), or e.g. 429 or 500 for a refused invoke. */
+  status: number;
   close: () => Promise<void>;
 }
 
@@ -24,7 +26,13 @@ export interface FakeLambda {
  * handlers' hand-off at it (LAMBDA_ENDPOINT, RELAY_FUNCTION_NAME), as serverless.yml points it at serverless-offline.
  */
 export async function startFakeLambda(): Promise<FakeLambda> {
-  const fake: FakeLambda = { endpoint: '', invocations: [], delayMs: 0, close: async () => undefined };
+  const fake: FakeLambda = {
+    endpoint: '',
+    invocations: [],
+    delayMs: 0,
+    status: 202,
+    close: async () => undefined,
+  };
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -38,7 +46,12 @@ export async function startFakeLambda(): Promise<FakeLambda> {
       });
       const answer = () => {
         if (response.destroyed) return;
-        response.writeHead(202, { 'content-type': 'application/json' }).end();
+        if (fake.status === 202) response.writeHead(202, { 'content-type': 'application/json' }).end();
+        else {
+          response
+            .writeHead(fake.status, { 'content-type': 'application/json', 'x-amzn-errortype': 'ServiceException' })
+            .end(JSON.stringify({ Type: 'Service', message: `Refused with ${fake.status}` }));
+        }
       };
       if (fake.delayMs > 0) setTimeout(answer, fake.delayMs);
       else answer();
@@ -69,5 +82,5 @@ export function handOffTo(fake: FakeLambda | undefined): void {
     delete process.env.RELAY_FUNCTION_NAME;
   }
   resetConfigForTests();
-  resetHandOffForTests();
+  resetInvokeAsyncForTests();
 }

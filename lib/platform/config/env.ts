@@ -75,7 +75,12 @@ const envSchema = z.object({
    * delivers their events.
    */
   RELAY_FUNCTION_NAME: z.string().min(1).optional(),
-  /** Lambda API endpoint for the hand-off: serverless-offline's (LAMBDA_PORT) locally; unset on AWS. */
+  /**
+   * The read-model rebuild function that POST /ops/rebuilds starts (asynchronous invoke). serverless.yml sets it on
+   * that page's function; unset, a requested rebuild is recorded as failed (nothing to start it).
+   */
+  REBUILD_FUNCTION_NAME: z.string().min(1).optional(),
+  /** Lambda API endpoint for asynchronous invokes: serverless-offline's (LAMBDA_PORT) locally; unset on AWS. */
   LAMBDA_ENDPOINT: z.string().url().optional(),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
   AWS_REGION: z.string().optional(),

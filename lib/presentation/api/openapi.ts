@@ -23,6 +23,7 @@ import {
   transferResponseSchema,
 } from './response-schemas';
 import { reportRoutes } from './report-routes';
+import { rebuildRoute } from './rebuild-schemas';
 import { errorResponses, jsonOk, unauthorizedResponse, type ErrorStatus } from './responses';
 
 export const BEARER_SCHEME = 'bearerAuth';
@@ -197,7 +198,7 @@ const healthRoute: RouteConfig = {
 };
 
 export function apiRoutes(): RouteConfig[] {
-  return [...accountRoutes, ...reportRoutes(), healthRoute];
+  return [...accountRoutes, ...reportRoutes(), rebuildRoute, healthRoute];
 }
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;

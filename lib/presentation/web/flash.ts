@@ -19,31 +19,62 @@ export type Flash = z.infer<typeof flashSchema>;
 
 const FLASH_SECONDS = 60;
 
-function cookieName(event: WebEvent): string {
-  return isSecureRequest(event) ? '__Host-ll_notice' : 'll_notice';
+const ACCOUNT_NOTICE = 'll_notice';
+
+function cookieName(event: WebEvent, name: string): string {
+  return isSecureRequest(event) ? `__Host-${name}` : name;
 }
 
 function attributes(event: WebEvent, maxAge: number): string {
   return `Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${isSecureRequest(event) ? '; Secure' : ''}`;
 }
 
-export function flashCookie(event: WebEvent, flash: Flash): string {
-  const value = Buffer.from(JSON.stringify(flash), 'utf8').toString('base64url');
-  return `${cookieName(event)}=${value}; ${attributes(event, FLASH_SECONDS)}`;
+function setOneTimeCookie(event: WebEvent, name: string, value: unknown): string {
+  const encoded = Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+  return `${cookieName(event, name)}=${encoded}; ${attributes(event, FLASH_SECONDS)}`;
 }
 
-/** The flash for this account (if any) and the Set-Cookie that clears it (whenever one was sent). */
-export function takeFlash(event: WebEvent, accountId: string): { flash?: Flash; cookies: string[] } {
-  const raw = readCookies(event).get(cookieName(event));
+/** The one-time cookie's value when it is valid and meant for this page, and the Set-Cookie that clears it. */
+function takeOneTimeCookie<T>(
+  event: WebEvent,
+  name: string,
+  schema: z.ZodType<T>,
+  isForThisPage: (value: T) => boolean,
+): { value?: T; cookies: string[] } {
+  const raw = readCookies(event).get(cookieName(event, name));
   if (!raw) return { cookies: [] };
-  const clear = [`${cookieName(event)}=; ${attributes(event, 0)}`];
+  const clear = [`${cookieName(event, name)}=; ${attributes(event, 0)}`];
   try {
-    const parsed = flashSchema.safeParse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
-    if (parsed.success && parsed.data.accountId === accountId) return { flash: parsed.data, cookies: clear };
+    const parsed = schema.safeParse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
+    if (parsed.success && isForThisPage(parsed.data)) return { value: parsed.data, cookies: clear };
   } catch {
     // unreadable: dropped
   }
   return { cookies: clear };
+}
+
+export function flashCookie(event: WebEvent, flash: Flash): string {
+  return setOneTimeCookie(event, ACCOUNT_NOTICE, flash);
+}
+
+/** The flash for this account (if any) and the Set-Cookie that clears it (whenever one was sent). */
+export function takeFlash(event: WebEvent, accountId: string): { flash?: Flash; cookies: string[] } {
+  const { value, cookies } = takeOneTimeCookie(event, ACCOUNT_NOTICE, flashSchema, (f) => f.accountId === accountId);
+  return value ? { flash: value, cookies } : { cookies };
+}
+
+/** After POST /ops/rebuilds: the run's page says whether this request started it or found it already running. */
+const rebuildFlashSchema = z.object({ runId: z.uuid(), outcome: z.enum(['started', 'already-running']) });
+export type RebuildFlash = z.infer<typeof rebuildFlashSchema>;
+const REBUILD_NOTICE = 'll_rebuild_notice';
+
+export function rebuildFlashCookie(event: WebEvent, flash: RebuildFlash): string {
+  return setOneTimeCookie(event, REBUILD_NOTICE, flash);
+}
+
+export function takeRebuildFlash(event: WebEvent, runId: string): { flash?: RebuildFlash; cookies: string[] } {
+  const { value, cookies } = takeOneTimeCookie(event, REBUILD_NOTICE, rebuildFlashSchema, (f) => f.runId === runId);
+  return value ? { flash: value, cookies } : { cookies };
 }
 
 /** "Deposited 1,000.50 — balance 1,739.41, version 67." */

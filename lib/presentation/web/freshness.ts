@@ -20,8 +20,9 @@ export function freshnessBanner(freshness: Freshness, pollUrl: string): SafeHtml
     class="freshness ${behind ? 'behind' : 'fresh'}"
     id="freshness"
     role="status"
-    data-behind="${freshness.eventsBehind}"
     data-poll="${pollUrl}"
+    data-watch="eventsBehind"
+    data-shown="${freshness.eventsBehind}"
   >
     <span class="badge ${behind ? 'warn' : 'ok'}">${freshnessText(freshness)}</span>
     ${
@@ -53,26 +54,36 @@ export function divergenceExplanation(
 
 /** Head elements of a page showing read models: without script, a plain reload every second while behind. */
 export function freshnessHead(freshness: Freshness): SafeHtml {
+  return selfRefreshingHead(freshness.eventsBehind > 0);
+}
+
+/**
+ * Head elements of a page that refreshes itself: the script (/assets/freshness.js) watches the element carrying
+ * `data-poll` (the JSON to ask), `data-watch` (its fields, space-separated) and `data-shown` (their values on this
+ * page, space-separated); without script, a plain reload every second while `reloadWithoutScript`.
+ */
+export function selfRefreshingHead(reloadWithoutScript: boolean): SafeHtml {
   return html`<script src="/assets/freshness.js" defer></script>
     ${
-      freshness.eventsBehind > 0
+      reloadWithoutScript
         ? html`<noscript><meta http-equiv="refresh" content="${FRESHNESS_POLL_SECONDS}" /></noscript>`
         : ''
     }`;
 }
 
-/** /assets/freshness.js: polls the freshness API and reloads the page once the number of events behind changes. */
+/** /assets/freshness.js: polls the page's JSON and reloads the page once a watched field changes. */
 export const FRESHNESS_SCRIPT = `(() => {
-  const line = document.getElementById('freshness');
+  const line = document.querySelector('[data-poll]');
   const url = line && line.dataset.poll;
   if (!url) return;
-  const shown = line.dataset.behind;
+  const fields = (line.dataset.watch || '').split(' ').filter(Boolean);
+  const shown = line.dataset.shown;
   const look = async () => {
     try {
       const response = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store' });
       if (response.ok) {
         const answer = await response.json();
-        if (String(answer.eventsBehind) !== shown) {
+        if (fields.map((field) => String(answer[field])).join(' ') !== shown) {
           window.location.reload();
           return;
         }

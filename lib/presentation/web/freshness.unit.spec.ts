@@ -7,7 +7,8 @@ describe('freshness line', () => {
     const fresh = { eventsBehind: 0, asOf: new Date('2026-12-06T03:30:00Z'), checkedAt };
     const out = freshnessBanner(fresh, '/api/reports/freshness').value;
     expect(out).toContain('>Up to date</span>');
-    expect(out).toContain('data-behind="0"');
+    expect(out).toContain('data-watch="eventsBehind"');
+    expect(out).toContain('data-shown="0"');
     expect(freshnessHead(fresh).value).not.toContain('http-equiv="refresh"');
   });
 

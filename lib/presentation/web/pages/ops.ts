@@ -2,6 +2,8 @@ import { formatCount, formatDuration, timeElement } from '../format';
 import { html, type SafeHtml } from '../html';
 import { layout } from '../layout';
 import { pipelineBacklog, type SystemStatus } from '../../../queries/system-status';
+import type { RebuildRun } from '../../../projections/rebuild-runs';
+import { rebuildSection } from './rebuild';
 
 function statusBadge(ok: boolean, good: string, bad: string, warn = false): SafeHtml {
   return html`<span class="badge ${ok ? 'ok' : warn ? 'warn' : 'bad'}">${ok ? good : bad}</span>`;
@@ -18,7 +20,8 @@ function position(value: { transactionId: string; globalPosition: string } | nul
     : '—';
 }
 
-export function opsPage(status: SystemStatus): SafeHtml {
+/** /ops: the pipeline's state, and the read-model rebuild (its form needs the CSRF token of the page's session). */
+export function opsPage(status: SystemStatus, rebuilds: { runs: readonly RebuildRun[]; csrfToken: string }): SafeHtml {
   const { relay, projector, kafka } = status;
   // The numbers the sweep writes as CloudWatch metrics (RelayBacklogEvents/Age, ProjectionLagEvents/Age).
   const backlog = pipelineBacklog(relay, projector, status.generatedAt);
@@ -225,6 +228,8 @@ export function opsPage(status: SystemStatus): SafeHtml {
               </div>`
             : ''
         }
-      </section>`,
+      </section>
+
+      ${rebuildSection(rebuilds.runs, rebuilds.csrfToken)}`,
   });
 }

@@ -2,9 +2,11 @@ import { accountPage } from './account';
 import { balancesPage } from './balances';
 import { openAccountPage } from './open-account';
 import { opsPage } from './ops';
+import { rebuildRunPage, rebuildSection } from './rebuild';
 import { transactionsPage } from './transactions';
 import { emptyForm } from '../widgets';
 import type { SystemStatus } from '../../../queries/system-status';
+import type { RebuildRun } from '../../../projections/rebuild-runs';
 
 const XSS = '<script>alert(1)</script>';
 const account = {
@@ -170,7 +172,7 @@ describe('pages escape every user string', () => {
       kafka: { available: false, error: `connect ECONNREFUSED ${XSS}` },
       deadLetterTopic: 'banking-events-dlq',
     };
-    const out = opsPage(status).value;
+    const out = opsPage(status, { runs: [], csrfToken: 'token' }).value;
     expect(out).toContain('Kafka is not reachable');
     expect(out).toContain('<div class="stat">1,234</div>');
     expect(out).toContain('oldest 30 s ago');
@@ -213,10 +215,78 @@ describe('pages escape every user string', () => {
       kafka: { available: false, error: 'down' },
       deadLetterTopic: 'banking-events-dlq',
     };
-    const out = opsPage(status).value;
+    const out = opsPage(status, { runs: [], csrfToken: 'token' }).value;
     expect(out).toMatch(/<h2 id="divergent-accounts">Divergent accounts<\/h2>\s*<div class="stat">2<\/div>/);
     expect(out).toContain('1,500 accounts checked');
     expect(out).toContain('9f1e0000-0000-4000-8000-000000000000');
     expect(out).not.toContain('<script>');
+  });
+});
+
+describe('read-model rebuild pages', () => {
+  const run: RebuildRun = {
+    id: '5d1c0000-0000-4000-8000-000000000001',
+    requestedBy: `ada ${XSS}`,
+    requestedAt: new Date('2026-11-27T09:00:00Z'),
+    startedAt: new Date('2026-11-27T09:00:01Z'),
+    heartbeatAt: new Date('2026-11-27T09:00:30Z'),
+    phase: 'copy',
+    done: 1_500,
+    total: 6_000,
+    finishedAt: null,
+    result: null,
+    error: null,
+  };
+
+  it('given a run copying events when its page renders then it shows the phase and a progress bar, and refreshes itself (script, and without script)', () => {
+    const out = rebuildRunPage(run, { runId: run.id, outcome: 'already-running' }).value;
+    expect(out).toContain('<span class="badge warn">Copying</span>');
+    expect(out).toMatch(/<progress id="rebuild-progress" max="6000" value="1500">\s*25 %\s*<\/progress>/);
+    expect(out).toContain('1,500 of 6,000 (25 %)');
+    expect(out).toContain(`data-poll="/api/admin/rebuilds/${run.id}"`);
+    expect(out).toContain('data-watch="phase done total"');
+    expect(out).toContain('data-shown="copy 1500 6000"');
+    expect(out).toContain('<noscript><meta http-equiv="refresh" content="1" /></noscript>');
+    expect(out).toContain('A rebuild is already running');
+    expect(out).not.toContain('<script>alert');
+  });
+
+  it('given a finished run when its page renders then it shows the result and no longer refreshes', () => {
+    const done: RebuildRun = {
+      ...run,
+      phase: 'done',
+      done: 6_000,
+      finishedAt: new Date('2026-11-27T09:02:00Z'),
+      result: { events: 6_000, accounts: 40, quarantined: [{ streamId: 'acc-x', reason: XSS }], durationMs: 119_000 },
+    };
+    const out = rebuildRunPage(done).value;
+    expect(out).toContain('<span class="badge ok">Done</span>');
+    expect(out).toMatch(/6,000 events, 40 accounts in\s+1 min 59 s/);
+    expect(out).toContain('acc-x');
+    expect(out).not.toContain('data-poll');
+    expect(out).not.toContain('http-equiv="refresh"');
+    expect(out).not.toContain('<script>alert');
+  });
+
+  it('given a run that could not be started when its page renders after the request then it says so with the reason', () => {
+    const failed: RebuildRun = {
+      ...run,
+      phase: 'failed',
+      startedAt: null,
+      finishedAt: new Date('2026-11-27T09:00:01Z'),
+      error: `The rebuild function could not be started: ${XSS}`,
+    };
+    const out = rebuildRunPage(failed, { runId: run.id, outcome: 'started' }).value;
+    expect(out).toContain('class="notice error" role="alert">The rebuild could not be started: The rebuild function');
+    expect(out).toContain('<span class="badge bad">Failed</span>');
+    expect(out).not.toContain('<script>alert');
+  });
+
+  it('given runs when the operations section renders then it has the form with the CSRF token, links the running one and lists them', () => {
+    const out = rebuildSection([run], 'tok"en').value;
+    expect(out).toContain('<form method="post" action="/ops/rebuilds">');
+    expect(out).toContain('name="_csrf" value="tok&quot;en"');
+    expect(out).toContain(`A rebuild is in progress: <a href="/ops/rebuilds/${run.id}">follow it</a>`);
+    expect(out).toContain('blue/green');
   });
 });
