@@ -11,7 +11,7 @@ import { opsPage } from '../../lib/presentation/web/pages/ops';
  * read-model rebuild: its form (POST /ops/rebuilds, functions/web/rebuilds.ts) and the latest runs.
  */
 export const handler = signedInPage(async (event) => {
-  const session = formSession(event);
+  const session = await formSession(event);
   const [status, runs] = await Promise.all([loadSystemStatus(), listRebuildRuns(getPool())]);
   return htmlResponse(200, opsPage(status, { runs, csrfToken: session.csrfToken }), { cookies: session.cookies });
 }, 'admins');

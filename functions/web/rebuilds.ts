@@ -27,7 +27,7 @@ async function requestRebuild(event: WebEvent, requestedBy: string) {
   if (isCrossSitePost(event)) return forbiddenForm(OPS);
   const form = parseForm(event);
   if (!form.ok) return badForm(form.status, form.reason, OPS);
-  if (!csrfValid(event, form.fields)) return forbiddenForm(OPS);
+  if (!(await csrfValid(event, form.fields))) return forbiddenForm(OPS);
   const { run, created } = await startRebuild(getPool(), requestedBy);
   return redirect(rebuildRunPath(run.id), [
     rebuildFlashCookie(event, { runId: run.id, outcome: created ? 'started' : 'already-running' }),
