@@ -1,6 +1,6 @@
 // Checks of a `serverless package` output directory that cfn-lint cannot make (scripts/aws/check-template.sh):
-//   - one zip per function, and every function behind the HTTP API at most 1 MiB; no zip holds local/ (the local
-//     stage's own code, e.g. its token issuer)
+//   - one zip per function, and every function behind the HTTP API at most 1 MiB (one named exception, below); no
+//     zip holds local/ (the local stage's own code, e.g. its token issuer)
 //   - every function in the VPC (every function that uses the database) except migrate depends on the
 //     DatabaseMigrations custom resource, so new code never takes traffic before its migrations ran
 //   - no function outside the VPC has a database or Kafka variable
@@ -13,6 +13,9 @@ const { readFileSync, statSync } = require('node:fs');
 const path = require('node:path');
 
 const MAX_API_ZIP_BYTES = 1024 * 1024;
+// The one API function with both the Kafka client (it reads one dead letter) and the Lambda client (it hands off to
+// the relay): ~1.03 MiB. Admin-only and rarely called, so its cold start matters least; it gets 1.125 MiB, no more.
+const ZIP_BUDGET_OVERRIDES = { webRepublishDeadLetter: 1152 * 1024 };
 const dir = path.resolve(process.argv[2] || '.serverless');
 const state = JSON.parse(readFileSync(path.join(dir, 'serverless-state.json'), 'utf8'));
 const template = JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
@@ -27,7 +30,11 @@ for (const [name, fn] of Object.entries(state.service.functions)) {
   }
   const bytes = statSync(path.join(dir, path.basename(artifact))).size;
   const api = (fn.events || []).some((event) => 'httpApi' in event);
-  if (api && bytes > MAX_API_ZIP_BYTES) problems.push(`${name}: ${Math.round(bytes / 1024)} KB zip, over 1,024 KB`);
+  const budget = ZIP_BUDGET_OVERRIDES[name] ?? MAX_API_ZIP_BYTES;
+  if (api && bytes > budget)
+    problems.push(
+      `${name}: ${Math.round(bytes / 1024)} KB zip, over ${Math.round(budget / 1024).toLocaleString('en')} KB`,
+    );
   const entries = execFileSync('unzip', ['-Z1', path.join(dir, path.basename(artifact))], { encoding: 'utf8' });
   const local = entries.split('\n').filter((entry) => entry.startsWith('local/'));
   if (local.length > 0) problems.push(`${name}: packages local-only code (${local.join(', ')})`);
