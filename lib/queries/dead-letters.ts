@@ -216,7 +216,7 @@ type FateRow = {
 async function readRepublishStatesOnce(
   db: Pool | PoolClient,
   deadLetterTopic: string,
-  letters: readonly DeadLetterView[],
+  letters: ReadonlyArray<Pick<DeadLetterView, 'partition' | 'offset' | 'eventId'>>,
 ): Promise<Map<string, RepublishState>> {
   const eventIds = [...new Set(letters.map((l) => l.eventId).filter((id): id is string => !!id && UUID.test(id)))];
   const [requests, fates] = await Promise.all([
