@@ -10,6 +10,7 @@ import type { Context } from 'aws-lambda';
 import { getPool } from '../lib/platform/db/pool';
 import { apiEvent, lambdaContext, type EventInit } from '../lib/presentation/http/testing';
 import { resetCsrfForTests } from '../lib/presentation/web/csrf';
+import { formSession } from '../lib/presentation/web/session';
 import { admin, authHeaders } from '../test/support/auth';
 import { expectNothingLeftRunningInOneOf, idlePoolClients } from '../test/support/nothing-left-running';
 import { givenAccount, handlerResources, openAccountBody } from './accounts/testing';
@@ -44,6 +45,7 @@ import { handler as webOpenAccount } from './web/open-account';
 import { handler as openApi } from './web/openapi';
 import { handler as webOps } from './web/ops';
 import { handler as webRebuilds } from './web/rebuilds';
+import { handler as webRepublishDeadLetter } from './web/republish-dead-letter';
 import { handler as webStatement } from './web/statement';
 import { handler as swaggerUi } from './web/swagger';
 import { handler as webTransactions } from './web/transactions';
@@ -190,6 +192,22 @@ const cases: Array<[string, AnyHandler, () => unknown]> = [
   ['webStatement', webStatement, account('/accounts/{id}/statement', 'GET /accounts/{id}/statement')],
   ['webExplorer', webExplorer, http({ path: '/explorer', routeKey: 'GET /explorer' })],
   ['webDeadLetters', webDeadLetters, http({ path: '/explorer/dead-letters', routeKey: 'GET /explorer/dead-letters' })],
+  [
+    'webRepublishDeadLetter',
+    webRepublishDeadLetter,
+    async () => {
+      // A valid form (CSRF token of its session) for a partition the dead-letter topic does not have: Kafka is asked.
+      const form = await formSession(apiEvent({ path: '/explorer/dead-letters' }));
+      return apiEvent({
+        method: 'POST',
+        path: '/explorer/dead-letters/9999/0/republish',
+        routeKey: 'POST /explorer/dead-letters/{partition}/{offset}/republish',
+        pathParameters: { partition: '9999', offset: '0' },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookies[0]!.split(';')[0]! },
+        body: new URLSearchParams({ _csrf: form.csrfToken }).toString(),
+      });
+    },
+  ],
   ['webAuth', webAuth, http({ path: '/signin', routeKey: 'GET /signin' })],
   [
     'webAuthorizer',
@@ -213,7 +231,7 @@ describe('no work left running after a handler settles (every function)', () => 
     async (_name, handler, event) => {
       // Every event as an admin's request (bearer token): the events that are not HTTP requests ignore it.
       const signedIn = async () => {
-        const built = event() as { headers?: Record<string, string> };
+        const built = (await event()) as { headers?: Record<string, string> };
         return { ...built, headers: { ...built.headers, ...(await authHeaders(admin)) } };
       };
       await handler(await signedIn(), context);

@@ -317,6 +317,7 @@ const EVENT_NOTES: Record<string, string> = {
   webStatement: 'GET /accounts/not-an-id/statement',
   webExplorer: 'GET /explorer/events/not-an-id',
   webDeadLetters: 'GET /explorer/dead-letters: no brokers configured',
+  webRepublishDeadLetter: 'POST /explorer/dead-letters/0/0/republish: the form, unsigned',
   webAssets: 'GET /assets/styles.css',
   openApi: 'GET /openapi.json',
   swaggerUi: 'GET /swagger',
@@ -430,6 +431,13 @@ function eventFor(name: string): unknown {
       });
     case 'webDeadLetters':
       return httpEvent('GET', '/explorer/dead-letters', '/explorer/dead-letters');
+    case 'webRepublishDeadLetter':
+      return httpEvent(
+        'POST',
+        '/explorer/dead-letters/{partition}/{offset}/republish',
+        '/explorer/dead-letters/0/0/republish',
+        { pathParameters: { partition: '0', offset: '0' } },
+      );
     case 'webAssets':
       return httpEvent('GET', '/assets/{file+}', '/assets/styles.css', { pathParameters: { file: 'styles.css' } });
     case 'openApi':

@@ -1,38 +1,39 @@
 import { getConfig } from '../../lib/platform/config/env';
-import { createKafka } from '../../lib/platform/kafka/client';
+import { getPool } from '../../lib/platform/db/pool';
 import { logger } from '../../lib/platform/observability/logger';
-import { readDeadLetters } from '../../lib/queries/dead-letters';
+import { deadLetterKafka, readDeadLetters, readRepublishStates } from '../../lib/queries/dead-letters';
 import { signedInPage } from '../../lib/presentation/web/auth';
+import { republishNotice, takeRepublishFlash } from '../../lib/presentation/web/flash';
 import { htmlResponse } from '../../lib/presentation/web/http';
 import { deadLettersPage } from '../../lib/presentation/web/pages/explorer';
-import type { Kafka } from 'kafkajs';
+import { formSession } from '../../lib/presentation/web/session';
 
 const PER_PARTITION = 20;
-let kafka: Kafka | undefined;
 
-/** GET /explorer/dead-letters → the newest dead letters of each partition with their reason (Kafka away: said so). */
-export const handler = signedInPage(async () => {
+/**
+ * GET /explorer/dead-letters → the newest dead letters of each partition with their reason, each with its re-publish
+ * state, whether the read models applied its event, and a re-publish button (Kafka away: said so). A re-publish
+ * request's notice shows once.
+ */
+export const handler = signedInPage(async (event) => {
   const topic = getConfig().KAFKA_DLQ_TOPIC;
-  // A page answers quickly when Kafka is away: short timeouts, few retries (as the status page).
-  kafka ??= createKafka({
-    connectionTimeout: 1_000,
-    requestTimeout: 3_000,
-    retries: 2,
-    initialRetryTime: 100,
-    maxRetryTime: 500,
-  });
+  const session = await formSession(event);
+  const { flash, cookies } = takeRepublishFlash(event);
+  const page = { topic, perPartition: PER_PARTITION, notice: flash ? republishNotice(flash) : undefined };
+  const setCookies = [...session.cookies, ...cookies];
+  let read: Awaited<ReturnType<typeof readDeadLetters>>;
   try {
-    const read = await readDeadLetters(kafka, topic, { perPartition: PER_PARTITION, timeoutMs: 8_000 });
-    return htmlResponse(200, deadLettersPage({ topic, perPartition: PER_PARTITION, ...read }));
+    read = await readDeadLetters(deadLetterKafka(), topic, { perPartition: PER_PARTITION, timeoutMs: 8_000 });
   } catch (error) {
     logger.warn('Dead letters: Kafka unavailable', { error: error as Error });
     const reason = error instanceof Error ? error.message : String(error);
-    return htmlResponse(
-      503,
-      deadLettersPage({ topic, perPartition: PER_PARTITION, letters: [], total: 0, complete: false, error: reason }),
-      {
-        headers: { 'retry-after': '5' },
-      },
-    );
+    return htmlResponse(503, deadLettersPage({ ...page, letters: [], total: 0, complete: false, error: reason }), {
+      headers: { 'retry-after': '5' },
+      cookies: setCookies,
+    });
   }
+  const states = await readRepublishStates(getPool(), topic, read.letters);
+  return htmlResponse(200, deadLettersPage({ ...page, ...read, states, csrfToken: session.csrfToken }), {
+    cookies: setCookies,
+  });
 }, 'admins');

@@ -1,6 +1,6 @@
 // Checks of a `serverless package` output directory that cfn-lint cannot make (scripts/aws/check-template.sh):
-//   - one zip per function, and every function behind the HTTP API at most 1 MiB; no zip holds local/ (the local
-//     stage's own code, e.g. its token issuer)
+//   - one zip per function, and every function behind the HTTP API at most 1 MiB (one named exception, below); no
+//     zip holds local/ (the local stage's own code, e.g. its token issuer)
 //   - every function in the VPC (every function that uses the database) except migrate depends on the
 //     DatabaseMigrations custom resource, so new code never takes traffic before its migrations ran
 //   - no function outside the VPC has a database or Kafka variable
@@ -8,7 +8,8 @@
 //     {{resolve:secretsmanager:...}} reference): functions get a secret's ARN (*_SECRET_ARN), and their role may
 //     secretsmanager:GetSecretValue on that ARN
 //   - the relay function has ReservedConcurrentExecutions 1; the functions that hand off to it (RELAY_FUNCTION_NAME)
-//     may invoke it and no other function, and have no Kafka policy; only the relay's role may produce to Kafka
+//     may invoke it and no other function, and have no Kafka policy but reading the dead-letter topic (the re-publish
+//     form) and, with self-managed Kafka, its SCRAM secret; only the relay's role may produce to Kafka
 //   - the same for the read-model rebuild function and the function that starts it (REBUILD_FUNCTION_NAME); the
 //     rebuild function's role reads the owner's secret and no other
 // Usage: node scripts/aws/check-package.cjs <package dir>
@@ -17,6 +18,9 @@ const { readFileSync, statSync } = require('node:fs');
 const path = require('node:path');
 
 const MAX_API_ZIP_BYTES = 1024 * 1024;
+// The one API function with both the Kafka client (it reads one dead letter) and the Lambda client (it hands off to
+// the relay): ~1.03 MiB. Admin-only and rarely called, so its cold start matters least; it gets 1.125 MiB, no more.
+const ZIP_BUDGET_OVERRIDES = { webRepublishDeadLetter: 1152 * 1024 };
 const dir = path.resolve(process.argv[2] || '.serverless');
 const state = JSON.parse(readFileSync(path.join(dir, 'serverless-state.json'), 'utf8'));
 const template = JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
@@ -31,7 +35,11 @@ for (const [name, fn] of Object.entries(state.service.functions)) {
   }
   const bytes = statSync(path.join(dir, path.basename(artifact))).size;
   const api = (fn.events || []).some((event) => 'httpApi' in event);
-  if (api && bytes > MAX_API_ZIP_BYTES) problems.push(`${name}: ${Math.round(bytes / 1024)} KB zip, over 1,024 KB`);
+  const budget = ZIP_BUDGET_OVERRIDES[name] ?? MAX_API_ZIP_BYTES;
+  if (api && bytes > budget)
+    problems.push(
+      `${name}: ${Math.round(bytes / 1024)} KB zip, over ${Math.round(budget / 1024).toLocaleString('en')} KB`,
+    );
   const entries = execFileSync('unzip', ['-Z1', path.join(dir, path.basename(artifact))], { encoding: 'utf8' });
   const local = entries.split('\n').filter((entry) => entry.startsWith('local/'));
   if (local.length > 0) problems.push(`${name}: packages local-only code (${local.join(', ')})`);
@@ -78,6 +86,9 @@ if (resources.some(([name]) => name === 'KafkaProducerPolicy') && producing.join
     `the Kafka producer policy is attached to ${producing.join(', ') || 'nothing'}, not RelayFunctionRole alone`,
   );
 }
+// The managed policies a role that invokes another function may hold: reading the dead-letter topic (the re-publish
+// form) and the self-managed cluster's SCRAM secret that reading needs. Never the producer's.
+const INVOKER_MANAGED_POLICIES = ['KafkaDeadLetterReaderPolicy', 'SelfManagedKafkaScramSecretPolicy'];
 // The functions that invoke `target` (they name it in `variable`) may invoke it and nothing else, without Kafka.
 function checkInvokers(variable, target, what) {
   for (const [logicalId, resource] of resources.filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
@@ -89,8 +100,13 @@ function checkInvokers(variable, target, what) {
       problems.push(`${logicalId}: invokes the ${what} function but its role is not in the template`);
       continue;
     }
-    if ((role.Properties.ManagedPolicyArns || []).length > 0)
-      problems.push(`${roleName}: managed (Kafka) policies on a role that invokes the ${what} function`);
+    const managed = (role.Properties.ManagedPolicyArns || []).filter(
+      (arn) => !(arn && INVOKER_MANAGED_POLICIES.includes(arn.Ref)),
+    );
+    if (managed.length > 0)
+      problems.push(
+        `${roleName}: Kafka policies other than reading dead letters on a role that invokes the ${what} function`,
+      );
     const lambdaGrants = statements(role).filter((st) => [].concat(st.Action).some((a) => /^lambda:/.test(a)));
     const onlyTarget = lambdaGrants.every(
       (st) =>

@@ -7,6 +7,7 @@ import { ensureTopicsOnce } from '../../platform/kafka/topics';
 import { ProducerHandle } from './producer-handle';
 import { Relay, type RelayOptions } from './relay';
 
+export { toMessage } from './messages';
 export { ProducerHandle } from './producer-handle';
 export {
   ACCOUNT_STREAM_TYPE,
@@ -14,7 +15,6 @@ export {
   DEFAULT_LEASE_MS,
   type DrainLimits,
   type Lease,
-  toMessage,
   type DrainResult,
   type PassResult,
   type RelayOptions,

@@ -33,6 +33,21 @@ export class ProducerHandle {
     }
   }
 
+  /** One message, acknowledged (acks=all): the partition and offset Kafka wrote it at. */
+  async sendOne(topic: string, message: Message, timeoutMs = 30_000): Promise<{ partition: number; offset: string }> {
+    const producer = await this.connected();
+    let answer: Awaited<ReturnType<Producer['send']>>;
+    try {
+      answer = await producer.send({ topic, messages: [message], acks: ACKS_ALL, timeout: timeoutMs });
+    } catch (error) {
+      await this.reset();
+      throw error;
+    }
+    const written = answer[0];
+    if (!written?.baseOffset) throw new Error(`Kafka acknowledged the message on ${topic} without an offset`);
+    return { partition: written.partition, offset: written.baseOffset };
+  }
+
   async reset(): Promise<void> {
     const producer = this.producer;
     this.producer = undefined;

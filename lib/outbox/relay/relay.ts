@@ -1,20 +1,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Message } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
-import {
-  integrationEventSchema,
-  mapToIntegrationEvent,
-  MappingError,
-  traceparentOf,
-  type AccountFacts,
-  type IntegrationEventWire,
-} from '../contracts';
+import { mapToIntegrationEvent, MappingError, type AccountFacts } from '../contracts';
 import { withTransaction } from '../../platform/db/pool';
 import { readAll, readStream, type Checkpoint, type StoredEvent } from '../../event-store';
-import { DLQ_HEADER, eventHeaders, HEADER, JSON_CONTENT_TYPE } from '../../platform/kafka/headers';
 import { logger } from '../../platform/observability/logger';
 import { count, emitMetrics, METRIC } from '../../platform/observability/metrics';
+import { assertContract, toDeadLetter, toMessage } from './messages';
 import type { ProducerHandle } from './producer-handle';
+import { publishRequested, type RepublishContext } from './republish';
 
 /** Stream type of the accounts' streams; other stream types in the store are not banking events and not relayed. */
 export const ACCOUNT_STREAM_TYPE = 'account';
@@ -114,7 +108,7 @@ interface PassInput {
  * The outbox relay: the event store is the outbox. A drain connects to Kafka, then takes the relay's lease (a row:
  * expiry by the database clock, epoch = fencing token; busy if another holder's lease has not expired), then runs
  * passes until nothing is left, each:
- *   1. renews the lease (lost → stop);
+ *   1. renews the lease (lost → stop), then publishes the dead letters admins asked to re-publish (./republish.ts);
  *   2. reads the checkpoint and the next events in gap-free order (event store `readAll`), in a short read-only
  *      transaction, and maps them to integration events, folding each account's facts (names, balance) forward;
  *   3. sends them (idempotent producer, acks=all, key = accountId) and waits for the acknowledgement, at most until
@@ -130,11 +124,13 @@ export class Relay {
   private readonly batchSize: number;
   private readonly leaseMs: number;
   private checkpointRowEnsured = false;
+  private readonly accepts: (event: StoredEvent) => boolean;
 
   constructor(private readonly options: RelayOptions) {
     this.name = options.name ?? options.topic;
     this.batchSize = options.batchSize ?? 500;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.accepts = options.accepts ?? ((event) => event.streamType === ACCOUNT_STREAM_TYPE);
   }
 
   /**
@@ -221,8 +217,12 @@ export class Relay {
 
   private async passUnder(lease: Lease): Promise<PassResult> {
     if (!(await this.renewLease(lease))) return { status: 'lease-lost' };
+    const republished = await publishRequested(this.republishContext(), lease, (work) => this.withinLease(lease, work));
+    if (republished.status === 'lease-lost') return republished;
     const input = await this.read(lease);
-    if (input.events.length === 0) return { status: 'idle' };
+    if (input.events.length === 0) {
+      return republished.more ? { status: 'relayed', events: 0, checkpoint: input.checkpoint } : { status: 'idle' };
+    }
     const { producer, topic } = this.options;
     if (input.messages.length > 0 || input.deadLetters.length > 0) {
       const sent = await this.withinLease(lease, (timeoutMs) =>
@@ -262,6 +262,18 @@ export class Relay {
       checkpoint: input.checkpoint,
     });
     return { status: 'relayed', events: input.messages.length, checkpoint: input.checkpoint };
+  }
+
+  /** What re-publishing dead letters (./republish.ts) needs of this relay: its producer, topic, name and filter. */
+  private republishContext(): RepublishContext {
+    return {
+      pool: this.options.pool,
+      producer: this.options.producer,
+      topic: this.options.topic,
+      relayName: this.name,
+      accepts: this.accepts,
+      sendTimeoutMs: this.options.sendTimeoutMs,
+    };
   }
 
   /** Renews the lease once half of it is used (one statement saved on most passes); false when it is lost. */
@@ -337,8 +349,7 @@ export class Relay {
         const { events, checkpoint } = await readAll(tx, { after, limit: this.batchSize });
         const empty = { messages: [], deadLetters: [], changed: new Map(), quarantined: [] };
         if (events.length === 0) return { after, events, checkpoint, ...empty };
-        const accepts = this.options.accepts ?? ((event: StoredEvent) => event.streamType === ACCOUNT_STREAM_TYPE);
-        const accountEvents = events.filter(accepts);
+        const accountEvents = events.filter(this.accepts);
         const streamIds = [...new Set(accountEvents.map((event) => event.streamId))];
         const facts = await this.loadFacts(tx, streamIds);
         const quarantine = await this.loadQuarantine(tx, streamIds);
@@ -557,55 +568,4 @@ export class Relay {
       ],
     );
   }
-}
-
-/** The relay refuses to publish what its own consumers would reject: it stops (loudly) instead. */
-function assertContract(source: StoredEvent, event: IntegrationEventWire): void {
-  const parsed = integrationEventSchema.safeParse(event);
-  if (!parsed.success) {
-    const reason = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new MappingError(source.eventId, source.streamId, source.streamVersion, `violates the contract: ${reason}`);
-  }
-}
-
-function metadataString(metadata: unknown, key: string): string | undefined {
-  if (typeof metadata !== 'object' || metadata === null) return undefined;
-  const value = (metadata as Record<string, unknown>)[key];
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-/** A stored event that could not be relayed, as it is in the store, with the reason. */
-export function toDeadLetter(source: StoredEvent, reason: string): Message {
-  const correlationId = metadataString(source.metadata, 'correlationId');
-  return {
-    key: source.streamId,
-    value: JSON.stringify(source),
-    headers: {
-      [DLQ_HEADER.reason]: reason.slice(0, 2_000),
-      [DLQ_HEADER.consumer]: 'relay',
-      [DLQ_HEADER.failedAt]: new Date().toISOString(),
-      [HEADER.eventId]: source.eventId,
-      [HEADER.eventType]: source.type,
-      [HEADER.contentType]: JSON_CONTENT_TYPE,
-      ...(correlationId && { [HEADER.correlationId]: correlationId }),
-    },
-  };
-}
-
-export function toMessage(source: StoredEvent, event: IntegrationEventWire): Message {
-  const correlationId = metadataString(source.metadata, 'correlationId');
-  // The first message of a request is caused by the request itself (causation id = correlation id).
-  const causationId = metadataString(source.metadata, 'causationId') ?? correlationId;
-  return {
-    key: event.accountId,
-    value: JSON.stringify(event),
-    headers: eventHeaders({
-      eventType: event.eventType,
-      eventId: event.eventId,
-      schemaVersion: event.schemaVersion,
-      correlationId,
-      causationId,
-      traceparent: traceparentOf(source.metadata),
-    }),
-  };
 }

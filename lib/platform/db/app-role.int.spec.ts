@@ -4,12 +4,14 @@ import { createAccountService } from '../../commands/accounts/service';
 import { parseIntegrationEvent } from '../../outbox/contracts/integration-events';
 import { accountHistory } from '../../outbox/contracts/testing';
 import { Relay, type ProducerHandle } from '../../outbox/relay';
+import { requestRepublish } from '../../outbox/relay/republish-requests';
 import { relayStatus } from '../../outbox/relay/status';
 import { projectorStatus } from '../../projections/status';
 import { reconcileReadModels } from '../../projections/reconcile';
 import { applyEvents } from '../../projections/store';
 import { ident, PROJECTION_TABLES } from '../../projections/tables';
 import { useScratchReadModel } from '../../projections/testing';
+import { readRepublishStates } from '../../queries/dead-letters';
 import { listBalances, listTransactions } from '../../queries/read-models';
 import { waitUntil } from '../wait-until';
 import { APP_ROLE, setApplicationRolePassword } from './app-role';
@@ -152,6 +154,60 @@ describe(`the application role (${APP_ROLE})`, () => {
     expect(status.eventsRelayed).toBe(1);
     const facts = await app.query('SELECT version FROM event_store.relay_stream_facts WHERE relay_name = $1', [name]);
     expect(facts.rows).toEqual([{ version: 1 }]);
+  });
+
+  it('given a dead letter’s re-publish request, then the form records it, the relay publishes and marks it under its lease, and the page reads its state', async () => {
+    const accounts = createAccountService({ pool: app, snapshotEvery: 50 });
+    const { accountId } = (
+      await accounts.openAccount(
+        {
+          accountNumber: `APP-${randomBytes(6).toString('hex')}`,
+          accountName: 'Republished',
+          ownerName: 'Least',
+          initialBalance: 1,
+        },
+        context(),
+      )
+    ).result;
+    const stored = await app.query<{ event_id: string }>(
+      'SELECT event_id FROM event_store.events WHERE stream_id = $1',
+      [accountId],
+    );
+    const name = `app-role-republish-${randomUUID()}`;
+    const deadLetter = { topic: `${name}-dlq`, partition: 0, offset: '3' };
+    const asked = await requestRepublish(app, {
+      eventId: stored.rows[0]!.event_id,
+      topic: name,
+      deadLetter,
+      requestedBy: 'admin-z',
+    });
+    expect(asked).toMatchObject({ status: 'requested', retried: false });
+    const producer = {
+      sendBatch: async () => undefined,
+      sendOne: async () => ({ partition: 4, offset: '42' }),
+      reset: async () => undefined,
+      connect: async () => undefined,
+    } as unknown as ProducerHandle;
+    const relay = new Relay({
+      pool: app,
+      producer,
+      topic: name,
+      name,
+      accepts: (event) => event.streamId === accountId,
+    });
+
+    await waitUntil('the relay to publish the request', async () => {
+      await relay.drain({ maxPasses: 20 });
+      const states = await readRepublishStates(app, deadLetter.topic, [
+        { partition: 0, offset: '3', eventId: stored.rows[0]!.event_id },
+      ]);
+      return states.get('0:3')?.request?.published ?? undefined;
+    });
+    const row = await app.query(
+      'SELECT published_partition, published_offset::text AS o FROM event_store.republish_requests WHERE id = $1',
+      [asked.status === 'requested' ? asked.requestId : ''],
+    );
+    expect(row.rows).toEqual([{ published_partition: 4, o: '42' }]);
   });
 
   it('given the projector’s and the reconciler’s writes, then balances, transactions, progress and parked events are written, released and read', async () => {

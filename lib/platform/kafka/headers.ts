@@ -28,6 +28,12 @@ export const DLQ_HEADER = {
   consumer: 'dlq-consumer',
 } as const;
 
+/**
+ * On an event the relay published again at an admin's request (a dead letter re-published after a fix): the id of
+ * that request (event_store.republish_requests). The message is otherwise exactly what the relay sends.
+ */
+export const REPUBLISH_HEADER = 'republish-request';
+
 export interface EventHeaderValues {
   eventType: string;
   eventId: string;

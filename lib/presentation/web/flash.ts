@@ -77,6 +77,39 @@ export function takeRebuildFlash(event: WebEvent, runId: string): { flash?: Rebu
   return value ? { flash: value, cookies } : { cookies };
 }
 
+/**
+ * After a re-publish request on the dead-letters page: which dead letter, and what became of the request (new, asked
+ * again after a failure, or already there).
+ */
+const republishFlashSchema = z.object({
+  partition: z.int().min(0),
+  offset: z.string().regex(/^\d{1,19}$/),
+  outcome: z.enum(['requested', 'retried', 'already-requested']),
+});
+export type RepublishFlash = z.infer<typeof republishFlashSchema>;
+const REPUBLISH_NOTICE = 'll_republish_notice';
+
+export function republishFlashCookie(event: WebEvent, flash: RepublishFlash): string {
+  return setOneTimeCookie(event, REPUBLISH_NOTICE, flash);
+}
+
+/** The dead-letters page's flash (if any) and the Set-Cookie that clears it (whenever one was sent). */
+export function takeRepublishFlash(event: WebEvent): { flash?: RepublishFlash; cookies: string[] } {
+  const { value, cookies } = takeOneTimeCookie(event, REPUBLISH_NOTICE, republishFlashSchema, () => true);
+  return value ? { flash: value, cookies } : { cookies };
+}
+
+/** "Re-publish of the dead letter at partition 2, offset 17 requested: the relay publishes the stored event." */
+export function republishNotice(flash: RepublishFlash): Notice {
+  const which = `the dead letter at partition ${flash.partition}, offset ${flash.offset}`;
+  const message = {
+    requested: `Re-publish of ${which} requested: the relay publishes the event store's event shortly.`,
+    retried: `Re-publish of ${which} requested again: the relay tries the event store's event once more.`,
+    'already-requested': `Re-publish of ${which} was already requested: nothing changed.`,
+  }[flash.outcome];
+  return { kind: flash.outcome === 'already-requested' ? 'info' : 'success', message };
+}
+
 /** "Deposited 1,000.50 — balance 1,739.41, version 67." */
 export function flashNotice(flash: Flash): Notice {
   const after = `balance ${formatMoney(flash.balance)}, version ${flash.version}`;

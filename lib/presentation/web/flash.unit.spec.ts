@@ -1,5 +1,12 @@
 import { apiEvent } from '../http/testing';
-import { flashCookie, flashNotice, takeFlash } from './flash';
+import {
+  flashCookie,
+  flashNotice,
+  republishFlashCookie,
+  republishNotice,
+  takeFlash,
+  takeRepublishFlash,
+} from './flash';
 
 const accountId = '0b9f6f0e-7c39-4a57-9a53-0f3d6d2f4c11';
 const secure = { host: 'bank.test', 'x-forwarded-proto': 'https' };
@@ -46,6 +53,30 @@ describe('one-time notices', () => {
       takeFlash(
         apiEvent({ path: '/accounts', headers: { ...secure, cookie: `__Host-ll_notice=${forged}` } }),
         accountId,
+      ).flash,
+    ).toBeUndefined();
+  });
+
+  it('given a re-publish request when the dead-letters page reads the cookie then it names the dead letter once; an account page ignores it', () => {
+    const set = republishFlashCookie(apiEvent({ path: '/explorer/dead-letters', headers: secure }), {
+      partition: 2,
+      offset: '17',
+      outcome: 'already-requested',
+    });
+    const back = apiEvent({ path: '/explorer/dead-letters', headers: { ...secure, cookie: set.split(';')[0]! } });
+    const taken = takeRepublishFlash(back);
+    expect(republishNotice(taken.flash!)).toEqual({
+      kind: 'info',
+      message: 'Re-publish of the dead letter at partition 2, offset 17 was already requested: nothing changed.',
+    });
+    expect(taken.cookies).toHaveLength(1);
+    expect(takeFlash(back, accountId).flash).toBeUndefined();
+    const forged = Buffer.from(JSON.stringify({ partition: 2, offset: '<b>', outcome: 'requested' })).toString(
+      'base64url',
+    );
+    expect(
+      takeRepublishFlash(
+        apiEvent({ path: '/', headers: { ...secure, cookie: `__Host-ll_republish_notice=${forged}` } }),
       ).flash,
     ).toBeUndefined();
   });

@@ -98,10 +98,14 @@ export function selectField(
   </div>`;
 }
 
+/** The CSRF token of a form (checked by csrfValid). */
+export function csrfField(csrfToken: string): SafeHtml {
+  return html`<input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}" />`;
+}
+
 /** The CSRF token and the form's idempotency key (a retried or double-clicked submit has one effect). */
 export function hiddenFields(csrfToken: string, idempotencyKey: string): SafeHtml {
-  return html`<input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}" />
-    <input type="hidden" name="${IDEMPOTENCY_FIELD}" value="${idempotencyKey}" />`;
+  return html`${csrfField(csrfToken)} <input type="hidden" name="${IDEMPOTENCY_FIELD}" value="${idempotencyKey}" />`;
 }
 
 /**

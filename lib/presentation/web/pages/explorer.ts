@@ -1,10 +1,16 @@
-import type { DeadLetterView } from '../../../queries/dead-letters';
+import {
+  deadLetterKey,
+  type DeadLetterView,
+  type RepublishState,
+  type StoredEventFate,
+} from '../../../queries/dead-letters';
 import type { ExplorerEvent } from '../../../queries/explorer';
 import { formatCount, timeElement } from '../format';
 import { html, urlPart, type SafeHtml } from '../html';
-import { layout } from '../layout';
+import { layout, type Notice } from '../layout';
 import { pager } from '../components';
 import type { Pager } from '../view-models';
+import { csrfField } from '../widgets';
 
 const KNOWN_METADATA = ['correlationId', 'causationId', 'schemaVersion', 'actor', 'traceparent', 'idempotencyKey'];
 
@@ -232,6 +238,53 @@ export function explorerCorrelationPage(correlationId: string, events: readonly 
   });
 }
 
+/** Where a dead letter's re-publish stands, and the button to ask for it when it may be asked. */
+function republishCell(letter: DeadLetterView, state: RepublishState | undefined, csrfToken: string): SafeHtml {
+  if (!state?.stored) {
+    return html`<span class="muted"
+      >${letter.eventId ? 'Not an event of the store: never re-published' : 'No event id: cannot be re-published'}</span
+    >`;
+  }
+  const request = state.request;
+  const status = !request
+    ? html`<span class="muted">Not requested</span>`
+    : request.published
+      ? html`<span class="badge ok">Re-published</span> ${timeElement(request.published.at)} to partition
+          <span class="mono">${request.published.partition}</span> offset
+          <span class="mono">${request.published.offset}</span> (asked by ${request.requestedBy})`
+      : request.error
+        ? html`<span class="badge warn">Failed</span> ${request.error}`
+        : html`<span class="badge">Requested</span> ${timeElement(request.requestedAt)} by ${request.requestedBy}`;
+  const canAsk = !request || request.error !== null;
+  return html`<span class="republish-state">${status}</span> ${
+      canAsk
+        ? html`<form
+            method="post"
+            action="/explorer/dead-letters/${letter.partition}/${urlPart(letter.offset)}/republish"
+            class="inline-form"
+          >
+            ${csrfField(csrfToken)}
+            <button
+              type="submit"
+              class="secondary"
+              aria-label="Re-publish the dead letter at partition ${letter.partition}, offset ${letter.offset}"
+            >
+              ${request ? 'Try again' : 'Re-publish'}
+            </button>
+          </form>`
+        : ''
+    }`;
+}
+
+function readModelCell(stored: StoredEventFate | null | undefined): SafeHtml {
+  if (!stored) return html`<span class="muted">—</span>`;
+  const where = html`v${stored.streamVersion} of
+    <a href="/explorer/streams/${urlPart(stored.accountId)}" class="mono">${stored.accountId}</a>`;
+  return stored.applied
+    ? html`<span class="badge ok">Applied</span> ${where}`
+    : html`<span class="badge warn">Not applied</span> ${where} (read model at v${stored.readModelVersion ?? 0})`;
+}
+
 export function deadLettersPage(input: {
   topic: string;
   letters: readonly DeadLetterView[];
@@ -239,14 +292,20 @@ export function deadLettersPage(input: {
   complete: boolean;
   perPartition: number;
   error?: string | undefined;
+  states?: ReadonlyMap<string, RepublishState>;
+  csrfToken?: string;
+  notice?: Notice | undefined;
 }): SafeHtml {
   return layout({
     title: 'Dead letters',
     section: 'explorer',
+    notice: input.notice,
     body: html`<h1>Dead letters</h1>
       <p class="lead">
-        Messages the projector could not apply, on <span class="mono">${input.topic}</span>, with the reason (newest
-        ${input.perPartition} of each partition).
+        Messages that did not reach the read models, on <span class="mono">${input.topic}</span>, with the reason
+        (newest ${input.perPartition} of each partition): the projector's (poison or forged messages) and the relay's
+        (stored events it could not map). Once the cause is fixed, an admin may re-publish one: the relay then publishes
+        the event store's own event with that id, never the dead letter itself.
       </p>
       ${explorerNav('dead-letters')}
       ${
@@ -271,41 +330,60 @@ export function deadLettersPage(input: {
                             <th scope="col">From</th>
                             <th scope="col">Failed at</th>
                             <th scope="col">Dead-letter position</th>
+                            <th scope="col">Re-publish</th>
+                            <th scope="col">Read model</th>
                             <th scope="col">Payload</th>
                           </tr>
                         </thead>
                         <tbody>
-                          ${input.letters.map(
-                            (letter) =>
-                              html`<tr>
-                                <td class="lead wrap">${letter.reason}</td>
-                                <td data-label="Event">
-                                  ${
-                                    letter.eventId
-                                      ? html`<a href="/explorer/events/${urlPart(letter.eventId)}"
-                                          >${letter.eventType ?? letter.eventId}</a
-                                        >`
-                                      : (letter.eventType ?? '—')
-                                  }
-                                </td>
-                                <td data-label="From" class="mono">
-                                  ${letter.original.topic ?? '?'} p${letter.original.partition ?? '?'} @
-                                  ${letter.original.offset ?? '?'}
-                                </td>
-                                <td data-label="Failed at">${letter.failedAt ? timeElement(letter.failedAt) : '—'}</td>
-                                <td data-label="Position" class="mono">p${letter.partition} @ ${letter.offset}</td>
-                                <td data-label="Payload">
-                                  <details>
-                                    <summary>Show</summary>
-                                    <pre class="json">${letter.payload}</pre>
-                                  </details>
-                                </td>
-                              </tr>`,
-                          )}
+                          ${input.letters.map((letter) => {
+                            const state = input.states?.get(deadLetterKey(letter));
+                            return html`<tr id="dead-letter-${letter.partition}-${letter.offset}">
+                              <td class="lead wrap">${letter.reason}</td>
+                              <td data-label="Event">
+                                ${
+                                  letter.eventId
+                                    ? html`<a href="/explorer/events/${urlPart(letter.eventId)}"
+                                        >${letter.eventType ?? letter.eventId}</a
+                                      >`
+                                    : (letter.eventType ?? '—')
+                                }
+                              </td>
+                              <td data-label="From" class="mono">
+                                ${letter.original.topic ?? '?'} p${letter.original.partition ?? '?'} @
+                                ${letter.original.offset ?? '?'}
+                              </td>
+                              <td data-label="Failed at">${letter.failedAt ? timeElement(letter.failedAt) : '—'}</td>
+                              <td data-label="Position" class="mono">p${letter.partition} @ ${letter.offset}</td>
+                              <td data-label="Re-publish" class="wrap">
+                                ${republishCell(letter, state, input.csrfToken ?? '')}
+                              </td>
+                              <td data-label="Read model" class="wrap">${readModelCell(state?.stored)}</td>
+                              <td data-label="Payload">
+                                <details>
+                                  <summary>Show</summary>
+                                  <pre class="json">${letter.payload}</pre>
+                                </details>
+                              </td>
+                            </tr>`;
+                          })}
                         </tbody>
                       </table>
                     </div>`
               }`
       }`,
+  });
+}
+
+/** A re-publish request that was not recorded (no such event in the store, Kafka away): why, and the way back. */
+export function republishRefusedPage(title: string, reason: string): SafeHtml {
+  return layout({
+    title,
+    section: 'explorer',
+    body: html`<h1>${title}</h1>
+      <div class="card">
+        <p id="refusal">${reason} Nothing was recorded.</p>
+        <p><a class="button" href="/explorer/dead-letters">Back to the dead letters</a></p>
+      </div>`,
   });
 }
