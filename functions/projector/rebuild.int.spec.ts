@@ -118,6 +118,16 @@ async function accountEvents(): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
+/** Account events committed before `instant`, leaving out the streams given. */
+async function accountEventsBefore(instant: Date, except: string[]): Promise<number> {
+  const { rows } = await owner.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM event_store.events
+      WHERE stream_type = 'account' AND stream_id <> ALL($1::text[]) AND created_at < $2`,
+    [except, instant],
+  );
+  return rows[0]?.n ?? 0;
+}
+
 describe('read-model rebuild started from /ops', () => {
   it('given an admin on /ops when they ask for a rebuild then the run is recorded, the rebuild function invoked asynchronously with it, and the run rebuilds the read model and records its result, its page following it to the end', async () => {
     const a = await openTestAccount(readModel.pool, { initialBalance: 10_000 });
@@ -141,7 +151,7 @@ describe('read-model rebuild started from /ops', () => {
 
     // Lambda runs the function with the event it queued; the swap's lock waits behind a transaction of the spec, so
     // the progress committed so far can be looked at while the run is under way.
-    const before = await accountEvents();
+    const startedAt = new Date();
     const blocker = await holdLock(`LOCK TABLE ${ident(readModel.schema)}.balances IN ROW SHARE MODE`);
     let outcome: ReturnType<ReturnType<typeof rebuildHandler>> | undefined;
     try {
@@ -176,7 +186,11 @@ describe('read-model rebuild started from /ops', () => {
     expect(run).toMatchObject({ phase: 'done', error: null, requestedBy: admin.username });
     expect(run?.finishedAt).not.toBeNull();
     expect(run?.result?.events).toBe(run?.done);
-    expect(run?.result?.events).toBeGreaterThanOrEqual(before);
+    // Every event committed before the run, but those of streams it had to leave at their last good version
+    // (quarantined: other suites write unmappable events into the same store meanwhile).
+    const quarantined = (run?.result?.quarantined ?? []).map((q) => q.streamId);
+    const committedBefore = await accountEventsBefore(startedAt, quarantined);
+    expect(run?.result?.events).toBeGreaterThanOrEqual(committedBefore);
     expect(run?.result?.events).toBeLessThanOrEqual(after);
     expect(run?.total).toBeGreaterThanOrEqual(run?.done ?? Infinity);
     expect(run?.result?.accounts).toBeGreaterThanOrEqual(1);
