@@ -318,6 +318,7 @@ describe('web pages in a browser', () => {
       '/api/accounts/{id}/history',
       '/api/accounts/{id}/transfer',
       '/api/accounts/{id}/withdraw',
+      '/api/admin/rebuilds/{id}',
       '/api/reports/balances',
       '/api/reports/freshness',
       '/api/reports/status',
