@@ -3,9 +3,10 @@
  * against the whole local stack: no violation on any of them. The pages are those a signed-in admin reaches (an
  * admin sees every page), plus the sign-in page.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import axe from 'axe-core';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { createPool } from '../../lib/platform/db/pool';
 import { launchChromium } from '../support/chromium';
 import { useStack, type Stack } from '../support/stack';
 import { localToken } from '../e2e/http-client';
@@ -22,6 +23,7 @@ let browser: Browser;
 let context: BrowserContext;
 let accountId = '';
 let otherNumber = '';
+let rebuildRunId = '';
 
 async function api(token: string, path: string, body: unknown): Promise<Record<string, unknown>> {
   const response = await fetch(new URL(path, stack.baseUrl), {
@@ -48,12 +50,33 @@ beforeAll(async () => {
   otherNumber = number();
   await open(otherNumber);
   await api(token, `/api/accounts/${accountId}/deposit`, { amount: 25.5 });
+  rebuildRunId = await finishedRebuildRun();
   // bypassCSP: our pages allow scripts from the site only; the test injects axe-core inline.
   context = await browser.newContext({ bypassCSP: true });
   await context.addCookies([
     { name: 'ledgerline_token', value: token, url: stack.baseUrl, httpOnly: true, sameSite: 'Lax' },
   ]);
 });
+
+/**
+ * A finished rebuild run for its page, written straight into the record: a real rebuild would rewrite the read models
+ * that other suites of the run are looking at (functions/projector/rebuild.int.spec.ts runs one on a scratch schema).
+ */
+async function finishedRebuildRun(): Promise<string> {
+  const pool = createPool({ max: 1 });
+  const id = randomUUID();
+  try {
+    await pool.query(
+      `INSERT INTO read_model.rebuild_runs
+         (id, requested_by, started_at, phase, done, total, finished_at, result)
+       VALUES ($1, 'axe-admin', now(), 'done', 3, 3, now(), $2)`,
+      [id, JSON.stringify({ events: 3, accounts: 2, quarantined: [], durationMs: 120 })],
+    );
+  } finally {
+    await pool.end();
+  }
+  return id;
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -73,6 +96,7 @@ const pages = (): string[] => [
   `/explorer/streams/${accountId}`,
   '/explorer/dead-letters',
   '/ops',
+  `/ops/rebuilds/${rebuildRunId}`,
 ];
 
 describe.each(Object.entries(SIZES))('axe-core at %s size', (_size, viewport) => {
