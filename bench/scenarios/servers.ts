@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GiveUp, waitUntil } from '../../lib/platform/wait-until';
 import { killOnExit } from '../../local/lifecycle';
-import { freePort } from '../../local/ports';
+import { startOffline } from '../../local/offline';
 import { progress } from '../harness/progress';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -41,49 +40,34 @@ async function stopChild(
 }
 
 /**
- * serverless-offline with every route and the local Kafka trigger, started the way `npm start` starts it
- * (local/start.ts), on free ports, against the bench database and topics. Its output goes to a log file.
+ * serverless-offline with every route and the local Kafka trigger, started as `npm start` and the end-to-end tests
+ * start it (local/offline.ts: its own process group, the stack's token issuer), on free ports, against the bench
+ * database and topics. Its output goes to a log file.
  */
 export async function startServerlessOffline(env: NodeJS.ProcessEnv): Promise<RunningServer> {
-  const httpPort = await freePort();
-  const lambdaPort = await freePort();
   const logFile = logFileFor('offline');
-  const out = openSync(logFile, 'a');
-  const child = spawn(
-    path.join(REPO_ROOT, 'node_modules', '.bin', 'serverless'),
-    ['offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
-    {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', out, out],
-      env: { ...env, PORT: String(httpPort), LAMBDA_PORT: String(lambdaPort), SLS_TELEMETRY_DISABLED: '1' },
+  const t0 = Date.now();
+  const offline = await startOffline({ output: { logFile }, env });
+  const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  const server: RunningServer = {
+    base: offline.baseUrl,
+    logFile,
+    log,
+    stop: async ({ keepLog = false } = {}) => {
+      await offline.stop();
+      if (keepLog) progress(`server log kept: ${logFile}`);
+      else rmSync(path.dirname(logFile), { recursive: true, force: true });
     },
-  );
-  closeSync(out);
-  const forget = child.pid ? killOnExit(child.pid, 'SIGTERM') : () => undefined;
-  const base = `http://127.0.0.1:${httpPort}`;
-  const log = () => readFileSync(logFile, 'utf8');
-  const server: RunningServer = { base, logFile, log, stop: (options) => stopChild(child, forget, logFile, options) };
+  };
   try {
-    const t0 = Date.now();
-    await waitUntil(
-      `serverless-offline to answer ${base}/health`,
-      async () => {
-        if (child.exitCode !== null || child.signalCode !== null) {
-          throw new GiveUp(
-            new Error(`serverless-offline exited during start-up; see ${logFile}:\n${log().slice(-2_000)}`),
-          );
-        }
-        const response = await fetch(`${base}/health`, { signal: AbortSignal.timeout(10_000) });
-        await response.text();
-        return response.status === 200 ? true : undefined;
-      },
-      { timeoutMs: 180_000, intervalMs: 250 },
+    await offline.ready(180_000);
+    progress(
+      `serverless-offline ready on ${offline.baseUrl} in ${((Date.now() - t0) / 1000).toFixed(1)} s (log ${logFile})`,
     );
-    progress(`serverless-offline ready on ${base} in ${((Date.now() - t0) / 1000).toFixed(1)} s (log ${logFile})`);
     return server;
   } catch (error) {
     await server.stop({ keepLog: true });
-    throw error;
+    throw new Error(`${(error as Error).message}:\n${log().slice(-2_000)}`, { cause: error });
   }
 }
 
