@@ -1,9 +1,12 @@
 /**
  * Every page of ours, at desktop and at phone size, checked with axe-core (WCAG 2 A and AA rules) in a real browser
  * against the whole local stack: no violation on any of them. The pages are those a signed-in admin reaches (an
- * admin sees every page), plus the sign-in page.
+ * admin sees every page), plus the sign-in page. Each is also shot, full page, into
+ * test-results/screenshots/pages-<size>-<page>.png.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import axe from 'axe-core';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { createPool } from '../../lib/platform/db/pool';
@@ -17,6 +20,8 @@ const RULE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const SIZES = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } } as const;
 
 type Violation = { id: string; impact: string | null; nodes: Array<{ target: unknown[] }> };
+
+const SCREENSHOTS = join(__dirname, '../../test-results/screenshots');
 
 let stack: Stack;
 let browser: Browser;
@@ -37,6 +42,7 @@ async function api(token: string, path: string, body: unknown): Promise<Record<s
 }
 
 beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
   stack = await useStack('browser-accessibility');
   browser = await launchChromium();
   const token = await localToken(stack.baseUrl, { username: 'axe-admin', groups: ['admins'] });
@@ -99,7 +105,7 @@ const pages = (): string[] => [
   `/ops/rebuilds/${rebuildRunId}`,
 ];
 
-describe.each(Object.entries(SIZES))('axe-core at %s size', (_size, viewport) => {
+describe.each(Object.entries(SIZES))('axe-core at %s size', (size, viewport) => {
   it('given every page of ours when checked then axe finds no WCAG 2 A/AA violation', async () => {
     const page = await context.newPage();
     await page.setViewportSize(viewport);
@@ -107,6 +113,12 @@ describe.each(Object.entries(SIZES))('axe-core at %s size', (_size, viewport) =>
     for (const path of [...pages(), '/signin']) {
       const response = await page.goto(`${stack.baseUrl}${path}`, { waitUntil: 'load' });
       expect([path, response?.status()]).toEqual([path, 200]);
+      // Every page of ours at this size, to look at (test-results/screenshots/pages-<size>-<page>.png).
+      const slug = path
+        .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'id')
+        .replace(/[^a-z0-9]+/gi, '-')
+        .replace(/^-|-$/g, '');
+      await page.screenshot({ path: join(SCREENSHOTS, `pages-${size}-${slug || 'home'}.png`), fullPage: true });
       await page.addScriptTag({ content: axe.source });
       // Evaluated in the page, where axe-core was just injected (a string: this file is not compiled for the DOM).
       const violations = await page.evaluate<Violation[]>(
