@@ -116,6 +116,7 @@ describe.each(Object.entries(SIZES))('axe-core at %s size', (size, viewport) => 
       // Every page of ours at this size, to look at (test-results/screenshots/pages-<size>-<page>.png).
       const slug = path
         .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'id')
+        .replace(/AXE-[0-9A-F]+/g, 'number')
         .replace(/[^a-z0-9]+/gi, '-')
         .replace(/^-|-$/g, '');
       await page.screenshot({ path: join(SCREENSHOTS, `pages-${size}-${slug || 'home'}.png`), fullPage: true });
