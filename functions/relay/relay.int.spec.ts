@@ -4,7 +4,7 @@ import { closePool, getPool } from '../../lib/platform/db/pool';
 import { getKafka } from '../../lib/platform/kafka/client';
 import { consumeUntil, pollUntil } from '../../lib/platform/kafka/testing';
 import { moveTestMoney, openTestAccount } from '../../lib/outbox/relay/testing';
-import { expectNothingLeftRunning, idlePoolClients } from '../../test/support/nothing-left-running';
+import { expectNothingLeftRunningInOneOf, idlePoolClients } from '../../test/support/nothing-left-running';
 import { disposeRelay, handler } from './relay';
 
 afterAll(async () => {
@@ -55,7 +55,8 @@ describe('relay function', () => {
     const pool = getPool();
     await handler(undefined, context); // warm: producer connected, pool clients idle
     await openTestAccount(pool, { initialBalance: 7 });
-    const result = await expectNothingLeftRunning(() => handler(undefined, context), [idlePoolClients(pool)]);
+    // (one of three invocations: this jest worker's other sockets and timers may open meanwhile; a leak repeats)
+    const result = await expectNothingLeftRunningInOneOf(3, () => handler(undefined, context), [idlePoolClients(pool)]);
     expect(result).toHaveProperty('passes');
   });
 
