@@ -5,11 +5,10 @@
  * under expectNothingLeftRunning (test/support/nothing-left-running.ts), which fails if more sockets, timers or
  * requests are active after the handler settled than before, idle pooled connections aside.
  */
-import { randomBytes } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { getPool } from '../lib/platform/db/pool';
 import { apiEvent, lambdaContext, type EventInit } from '../lib/presentation/http/testing';
-import { resetCsrfForTests } from '../lib/presentation/web/csrf';
+import { useTestCsrfSecret } from '../test/support/csrf';
 import { formSession } from '../lib/presentation/web/session';
 import { admin, authHeaders } from '../test/support/auth';
 import { expectNothingLeftRunningInOneOf, idlePoolClients } from '../test/support/nothing-left-running';
@@ -56,20 +55,14 @@ type AnyHandler = (event: any, context: Context) => Promise<unknown>;
 const { handOffs } = handlerResources();
 let accountId = '';
 let otherId = '';
-let savedSecret: string | undefined;
+useTestCsrfSecret();
 
 beforeAll(async () => {
-  savedSecret = process.env.WEB_CSRF_SECRET;
-  process.env.WEB_CSRF_SECRET = randomBytes(32).toString('hex');
-  resetCsrfForTests();
   accountId = await givenAccount(1_000);
   otherId = await givenAccount(1_000);
 });
 
 afterAll(async () => {
-  if (savedSecret === undefined) delete process.env.WEB_CSRF_SECRET;
-  else process.env.WEB_CSRF_SECRET = savedSecret;
-  resetCsrfForTests();
   await disposeRelay();
   await disposeProjector();
 });

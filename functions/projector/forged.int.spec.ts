@@ -15,7 +15,7 @@ import {
   type IntegrationEventWire,
 } from '../../lib/outbox/contracts/integration-events';
 import { createRelay, type Relay } from '../../lib/outbox/relay';
-import { moveTestMoney, openTestAccount } from '../../lib/outbox/relay/testing';
+import { drainUntilRelayed, moveTestMoney, openTestAccount } from '../../lib/outbox/relay/testing';
 import { getConfig } from '../../lib/platform/config/env';
 import { closePool, getPool } from '../../lib/platform/db/pool';
 import { getKafka } from '../../lib/platform/kafka/client';
@@ -90,21 +90,9 @@ async function openAccount(initialBalance: number): Promise<string> {
   return accountId;
 }
 
-/** Runs this spec's relay until every stored event of its accounts is on the topic. */
-async function relayAll(): Promise<void> {
-  await pollUntil(
-    async () => {
-      await relay.drain();
-      const left = await getPool().query(
-        `SELECT 1 FROM event_store.events e JOIN event_store.relay_checkpoints c ON c.relay_name = $1
-          WHERE e.stream_id = ANY($2::text[])
-            AND (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)`,
-        [relay.name, [...mine]],
-      );
-      return left.rowCount === 0 ? true : undefined;
-    },
-    { what: 'the relay to publish every event of this spec' },
-  );
+/** Drains this spec's relay until every stored event of its accounts is behind its checkpoint. */
+function relayAll(): Promise<void> {
+  return drainUntilRelayed(getPool(), relay, [...mine]);
 }
 
 /** Produces a message on the banking topic as the relay would (key, headers), tagged so the spec can find it. */

@@ -5,7 +5,7 @@
  * page and JSON follow it to its result. The rebuild targets a read model of this file's own (the shared one belongs
  * to the other specs of the run). All in one file: the table admits one unfinished run at a time.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { createDirectPool } from '../../lib/platform/db/pool';
 import { holdLock } from '../../lib/platform/db/testing';
@@ -15,7 +15,7 @@ import { getRebuildRun, requestRebuildRun } from '../../lib/projections/rebuild-
 import { useScratchReadModel } from '../../lib/projections/testing';
 import { ident } from '../../lib/projections/tables';
 import { apiEvent, invoke } from '../../lib/presentation/http/testing';
-import { resetCsrfForTests } from '../../lib/presentation/web/csrf';
+import { useTestCsrfSecret } from '../../test/support/csrf';
 import type { WebResult } from '../../lib/presentation/web/http';
 import { handlerResources } from '../accounts/testing';
 import { admin, authHeaders, customer } from '../../test/support/auth';
@@ -28,20 +28,14 @@ const readModel = useScratchReadModel('rm_run', { max: 4 });
 const { lambda } = handlerResources();
 const REBUILD_FUNCTION_NAME = 'ledgerline-test-rebuild';
 let owner: Pool;
-let savedSecret: string | undefined;
 
+useTestCsrfSecret();
 beforeAll(() => {
-  savedSecret = process.env.WEB_CSRF_SECRET;
-  process.env.WEB_CSRF_SECRET = randomBytes(32).toString('hex');
   process.env.REBUILD_FUNCTION_NAME = REBUILD_FUNCTION_NAME;
-  resetCsrfForTests();
   owner = createDirectPool({ max: 2 });
 });
 afterAll(async () => {
-  if (savedSecret === undefined) delete process.env.WEB_CSRF_SECRET;
-  else process.env.WEB_CSRF_SECRET = savedSecret;
   delete process.env.REBUILD_FUNCTION_NAME;
-  resetCsrfForTests();
   await owner.end();
 });
 // No run of an earlier case left unfinished (each case starts with the table free).

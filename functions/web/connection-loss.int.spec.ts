@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { getPool } from '../../lib/platform/db/pool';
 import { holdLock } from '../../lib/platform/db/testing';
 import { apiEvent } from '../../lib/presentation/http/testing';
-import { resetCsrfForTests } from '../../lib/presentation/web/csrf';
+import { useTestCsrfSecret } from '../../test/support/csrf';
 import type { WebEvent, WebResult } from '../../lib/presentation/web/http';
 import { projectStoredAccount } from '../../lib/projections/testing';
 import { DEFAULT_USER, givenAccount, handlerResources, postCommand } from '../accounts/testing';
@@ -16,17 +16,7 @@ import { handler as accountPage } from './account';
 import { handler as balancesPage } from './balances';
 import { handler as transactionsPage } from './transactions';
 
-let savedSecret: string | undefined;
-beforeAll(() => {
-  savedSecret = process.env.WEB_CSRF_SECRET;
-  process.env.WEB_CSRF_SECRET = randomBytes(32).toString('hex');
-  resetCsrfForTests();
-});
-afterAll(() => {
-  if (savedSecret === undefined) delete process.env.WEB_CSRF_SECRET;
-  else process.env.WEB_CSRF_SECRET = savedSecret;
-  resetCsrfForTests();
-});
+useTestCsrfSecret();
 handlerResources();
 let auth: Record<string, string>;
 beforeAll(async () => {

@@ -9,11 +9,11 @@ import {
   explorerStreamPage,
 } from '../../lib/presentation/web/pages/explorer';
 import { notFound } from '../../lib/presentation/web/session';
+import { isUuid } from '../../lib/platform/uuid';
 
 export const EXPLORER_PAGE_SIZE = 50;
 const POSITION = /^\d{1,19}$/;
 const VERSION = /^\d{1,10}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function log(event: WebEvent): Promise<WebResult> {
   const afterText = event.queryStringParameters?.after;
@@ -73,7 +73,7 @@ export const handler = signedInPage(async (event) => {
   if (!id || id.length > 200) return notFound();
   if (path.startsWith('/explorer/streams/')) return stream(event, id);
   if (path.startsWith('/explorer/events/')) {
-    const found = UUID.test(id) ? await readEvent(getPool(), id.toLowerCase()) : undefined;
+    const found = isUuid(id) ? await readEvent(getPool(), id.toLowerCase()) : undefined;
     return found ? htmlResponse(200, explorerEventPage(found)) : notFound();
   }
   if (path.startsWith('/explorer/correlations/')) {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { apiEvent } from '../../lib/presentation/http/testing';
-import { resetCsrfForTests } from '../../lib/presentation/web/csrf';
+import { useTestCsrfSecret } from '../../test/support/csrf';
 import type { WebResult } from '../../lib/presentation/web/http';
 import { DEFAULT_USER, getAccountResponse, givenAccount, handlerResources } from '../accounts/testing';
 import { authHeaders } from '../../test/support/auth';
@@ -19,17 +19,7 @@ const ORIGIN = `https://${HOST}`;
 const SECURE: Record<string, string> = { host: HOST, 'x-forwarded-proto': 'https' };
 const FORM = 'application/x-www-form-urlencoded';
 
-let savedSecret: string | undefined;
-beforeAll(() => {
-  savedSecret = process.env.WEB_CSRF_SECRET;
-  process.env.WEB_CSRF_SECRET = randomBytes(32).toString('hex');
-  resetCsrfForTests();
-});
-afterAll(() => {
-  if (savedSecret === undefined) delete process.env.WEB_CSRF_SECRET;
-  else process.env.WEB_CSRF_SECRET = savedSecret;
-  resetCsrfForTests();
-});
+useTestCsrfSecret();
 handlerResources();
 beforeAll(async () => {
   Object.assign(SECURE, await authHeaders(DEFAULT_USER));

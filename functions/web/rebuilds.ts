@@ -6,9 +6,9 @@ import { rebuildFlashCookie, takeRebuildFlash } from '../../lib/presentation/web
 import { htmlResponse, parseForm, redirect, type WebEvent } from '../../lib/presentation/web/http';
 import { rebuildRunPage, rebuildRunPath } from '../../lib/presentation/web/pages/rebuild';
 import { badForm, csrfValid, forbiddenForm, isCrossSitePost, notFound } from '../../lib/presentation/web/session';
+import { isUuid } from '../../lib/platform/uuid';
 
 const OPS = '/ops';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Admins only. POST /ops/rebuilds (the form on /ops) → records a rebuild run and starts the rebuild function on it,
@@ -36,7 +36,7 @@ async function requestRebuild(event: WebEvent, requestedBy: string) {
 
 async function showRun(event: WebEvent) {
   const id = event.pathParameters?.id;
-  if (!id || !UUID.test(id)) return notFound();
+  if (!id || !isUuid(id)) return notFound();
   const run = await getRebuildRun(getPool(), id.toLowerCase());
   if (!run) return notFound();
   const { flash, cookies } = takeRebuildFlash(event, run.id);

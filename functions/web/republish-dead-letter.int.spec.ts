@@ -5,12 +5,12 @@
  * event is repaired, and the read model converges. Forged dead letters, non-admins, missing CSRF tokens and double
  * submits record nothing more than they should.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Consumer, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { appendToStream } from '../../lib/event-store';
 import { createRelay, type Relay } from '../../lib/outbox/relay';
-import { moveTestMoney, openTestAccount } from '../../lib/outbox/relay/testing';
+import { drainUntilRelayed, moveTestMoney, openTestAccount } from '../../lib/outbox/relay/testing';
 import { getConfig } from '../../lib/platform/config/env';
 import { createDirectPool, getPool } from '../../lib/platform/db/pool';
 import { getKafka } from '../../lib/platform/kafka/client';
@@ -20,7 +20,7 @@ import { ACKS_ALL, createIdempotentProducer } from '../../lib/platform/kafka/pro
 import { pollUntil, type ConsumedMessage } from '../../lib/platform/kafka/testing';
 import { ensureTopics } from '../../lib/platform/kafka/topics';
 import { apiEvent } from '../../lib/presentation/http/testing';
-import { resetCsrfForTests } from '../../lib/presentation/web/csrf';
+import { useTestCsrfSecret } from '../../test/support/csrf';
 import type { WebResult } from '../../lib/presentation/web/http';
 import { admin, authHeaders, customer, teller, type TestUser } from '../../test/support/auth';
 import { handlerResources } from '../accounts/testing';
@@ -42,17 +42,7 @@ let producer: Producer;
 let collector: Consumer;
 let owner: Pool;
 
-let savedSecret: string | undefined;
-beforeAll(() => {
-  savedSecret = process.env.WEB_CSRF_SECRET;
-  process.env.WEB_CSRF_SECRET = randomBytes(32).toString('hex');
-  resetCsrfForTests();
-});
-afterAll(() => {
-  if (savedSecret === undefined) delete process.env.WEB_CSRF_SECRET;
-  else process.env.WEB_CSRF_SECRET = savedSecret;
-  resetCsrfForTests();
-});
+useTestCsrfSecret();
 const { handOffs } = handlerResources();
 
 beforeAll(async () => {
@@ -152,20 +142,8 @@ async function openAccount(initialBalance: number): Promise<string> {
 }
 
 /** Drains this spec's relay until every stored event of its accounts is behind its checkpoint. */
-async function relayAll(): Promise<void> {
-  await pollUntil(
-    async () => {
-      await relay.drain();
-      const left = await getPool().query(
-        `SELECT 1 FROM event_store.events e JOIN event_store.relay_checkpoints c ON c.relay_name = $1
-          WHERE e.stream_id = ANY($2::text[])
-            AND (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)`,
-        [relay.name, [...mine]],
-      );
-      return left.rowCount === 0 ? true : undefined;
-    },
-    { what: 'the relay to publish every event of this spec' },
-  );
+function relayAll(): Promise<void> {
+  return drainUntilRelayed(getPool(), relay, [...mine]);
 }
 
 type RequestRow = {

@@ -4,6 +4,7 @@ import type { Pool, PoolClient } from 'pg';
 import { retryingRead } from '../platform/db/read-retry';
 import { createKafka } from '../platform/kafka/client';
 import { DLQ_HEADER, HEADER } from '../platform/kafka/headers';
+import { isUuid } from '../platform/uuid';
 
 /** One message of the dead-letter topic, as the explorer lists it. */
 export interface DeadLetterView {
@@ -189,8 +190,6 @@ export function deadLetterKey(letter: { partition: number; offset: string }): st
   return `${letter.partition}:${letter.offset}`;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 type RequestRow = {
   dead_letter_partition: number;
   dead_letter_offset: string;
@@ -218,7 +217,7 @@ async function readRepublishStatesOnce(
   deadLetterTopic: string,
   letters: ReadonlyArray<Pick<DeadLetterView, 'partition' | 'offset' | 'eventId'>>,
 ): Promise<Map<string, RepublishState>> {
-  const eventIds = [...new Set(letters.map((l) => l.eventId).filter((id): id is string => !!id && UUID.test(id)))];
+  const eventIds = [...new Set(letters.map((l) => l.eventId).filter((id): id is string => !!id && isUuid(id)))];
   const [requests, fates] = await Promise.all([
     db.query<RequestRow>(
       `SELECT r.dead_letter_partition, r.dead_letter_offset::text AS dead_letter_offset, r.requested_at,

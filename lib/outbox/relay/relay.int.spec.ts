@@ -11,7 +11,7 @@ import { consumeUntil, pollUntil, type ConsumedMessage } from '../../platform/ka
 import { ensureTopics } from '../../platform/kafka/topics';
 import { createRelay, ProducerHandle, Relay as RelayClass, type CreateRelayOptions, type Relay } from './index';
 import { relayStatus } from './status';
-import { moveTestMoney, openTestAccount } from './testing';
+import { drainUntilRelayed, moveTestMoney, openTestAccount } from './testing';
 
 const kafka = createKafka();
 let pool: Pool;
@@ -79,27 +79,6 @@ function expectInOrderOnce(messages: ConsumedMessage[], accountId: string, versi
       balance = event.newBalance;
     }
   }
-}
-
-/**
- * Drains until every event of these streams is behind the relay's checkpoint. readAll's gap-free horizon is
- * cluster-wide: a transaction still open anywhere on the (shared) server holds it back for a while, so one drain
- * may legitimately stop short.
- */
-async function drainUntilRelayed(relay: Relay, streamIds: string[]): Promise<void> {
-  await pollUntil(
-    async () => {
-      await relay.drain();
-      const left = await pool.query<{ n: string }>(
-        `SELECT count(*)::text AS n FROM event_store.events e, event_store.relay_checkpoints c
-          WHERE c.relay_name = $1 AND e.stream_id = ANY($2::text[])
-            AND (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)`,
-        [relay.name, streamIds],
-      );
-      return left.rows[0]?.n === '0' ? true : undefined;
-    },
-    { what: `relay ${relay.name} to pass every event of its streams` },
-  );
 }
 
 async function streamVersion(accountId: string): Promise<number> {
@@ -227,7 +206,7 @@ describe('outbox relay', () => {
     );
     writing = false;
     await Promise.all(relaying);
-    await drainUntilRelayed(relays[0]!, accounts);
+    await drainUntilRelayed(pool, relays[0]!, accounts);
 
     // then
     const versions = new Map(await Promise.all(accounts.map(async (id) => [id, await streamVersion(id)] as const)));
@@ -274,7 +253,7 @@ describe('outbox relay', () => {
 
     // when Kafka is back (a relay with the same checkpoint, on the real broker)
     const relay = testRelay(topic, accepts);
-    await drainUntilRelayed(relay, [accountId]);
+    await drainUntilRelayed(pool, relay, [accountId]);
 
     // then everything arrives once, in order
     const messages = await consumeUntil(kafka, topic, (seen) => seen.filter((m) => m.key === accountId).length >= 101);
@@ -297,7 +276,7 @@ describe('outbox relay', () => {
     const waiting = other.drain({ waitForLease: true, deadline: Date.now() + 20_000 });
     await pool.query('UPDATE event_store.relay_checkpoints SET lease_expires_at = NULL WHERE relay_name = $1', [topic]);
     await expect(waiting).resolves.toMatchObject({ stoppedBecause: 'idle' });
-    await drainUntilRelayed(other, [accountId]);
+    await drainUntilRelayed(pool, other, [accountId]);
     expectInOrderOnce(await consumeUntil(kafka, topic, (seen) => seen.length >= 1), accountId, 1);
   });
 
@@ -332,7 +311,7 @@ describe('outbox relay', () => {
     expect(Date.now() - started).toBeLessThan(1_500 + 2_000);
     expect((await relayStatus(pool, topic)).eventsRelayed).toBe(0);
     const healthy = testRelay(topic, accepts);
-    await drainUntilRelayed(healthy, [accountId]);
+    await drainUntilRelayed(pool, healthy, [accountId]);
     expectInOrderOnce(await consumeUntil(kafka, topic, (seen) => seen.length >= 2), accountId, 2);
   });
 
@@ -362,7 +341,7 @@ describe('outbox relay', () => {
     );
     const b = testRelay(topic, accepts);
     await moveTestMoney(pool, accountId, 5);
-    await drainUntilRelayed(b, [accountId]);
+    await drainUntilRelayed(pool, b, [accountId]);
     const afterB = (await relayStatus(pool, topic)).checkpoint;
     expect(await leaseEpoch(topic)).toBeGreaterThan(epochA);
 
@@ -403,7 +382,7 @@ describe('outbox relay', () => {
     expect(uncaught).toEqual([]);
     expect(frozen.stalls).toBeGreaterThan(0);
     expect((await relayStatus(pool, topic)).eventsRelayed).toBe(0);
-    await drainUntilRelayed(testRelay(topic, accepts), [accountId]);
+    await drainUntilRelayed(pool, testRelay(topic, accepts), [accountId]);
     expectInOrderOnce(await consumeUntil(kafka, topic, (seen) => seen.length >= 1), accountId, 1);
   });
 
@@ -424,10 +403,10 @@ describe('outbox relay', () => {
     const relay = testRelay(topic, (e) => mine.has(e.streamId));
 
     // when
-    await drainUntilRelayed(relay, [sick, healthy]);
+    await drainUntilRelayed(pool, relay, [sick, healthy]);
     await moveTestMoney(pool, sick, 7);
     await moveTestMoney(pool, healthy, 7);
-    await drainUntilRelayed(relay, [sick, healthy]);
+    await drainUntilRelayed(pool, relay, [sick, healthy]);
 
     // then
     const delivered = await consumeUntil(kafka, topic, (seen) => seen.filter((m) => mine.has(m.key ?? '')).length >= 4);

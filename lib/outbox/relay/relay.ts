@@ -108,7 +108,8 @@ interface PassInput {
  * The outbox relay: the event store is the outbox. A drain connects to Kafka, then takes the relay's lease (a row:
  * expiry by the database clock, epoch = fencing token; busy if another holder's lease has not expired), then runs
  * passes until nothing is left, each:
- *   1. renews the lease (lost → stop), then publishes the dead letters admins asked to re-publish (./republish.ts);
+ *   1. renews the lease (lost → stop); on the drain's first pass (and when asked to look again) publishes the dead
+ *      letters admins asked to re-publish (./republish.ts);
  *   2. reads the checkpoint and the next events in gap-free order (event store `readAll`), in a short read-only
  *      transaction, and maps them to integration events, folding each account's facts (names, balance) forward;
  *   3. sends them (idempotent producer, acks=all, key = accountId) and waits for the acknowledgement, at most until
@@ -125,6 +126,11 @@ export class Relay {
   private readonly leaseMs: number;
   private checkpointRowEnsured = false;
   private readonly accepts: (event: StoredEvent) => boolean;
+  /**
+   * Re-publish requests are looked for when a drain starts and when it is asked to look again (a form hands off to
+   * the relay after recording one), and then until none is left: not on every pass of a busy drain.
+   */
+  private requestsToCheck = true;
 
   constructor(private readonly options: RelayOptions) {
     this.name = options.name ?? options.topic;
@@ -159,6 +165,7 @@ export class Relay {
       }
       await delay(Math.max(0, Math.min(pauseMs, deadline - Date.now())));
     }
+    this.requestsToCheck = true;
     try {
       for (;;) {
         if (limits.maxPasses !== undefined && result.passes >= limits.maxPasses) {
@@ -172,6 +179,7 @@ export class Relay {
         const pass = await this.runPass(lease);
         result.passes += 1;
         if (pass.status === 'idle' && limits.lookAgain?.() && Date.now() + LOOK_AGAIN_PAUSE_MS < deadline) {
+          this.requestsToCheck = true;
           await delay(LOOK_AGAIN_PAUSE_MS);
           continue;
         }
@@ -217,11 +225,16 @@ export class Relay {
 
   private async passUnder(lease: Lease): Promise<PassResult> {
     if (!(await this.renewLease(lease))) return { status: 'lease-lost' };
-    const republished = await publishRequested(this.republishContext(), lease, (work) => this.withinLease(lease, work));
-    if (republished.status === 'lease-lost') return republished;
+    if (this.requestsToCheck) {
+      const republished = await publishRequested(this.republishContext(), lease, (work) =>
+        this.withinLease(lease, work),
+      );
+      if (republished.status === 'lease-lost') return republished;
+      this.requestsToCheck = republished.more;
+    }
     const input = await this.read(lease);
     if (input.events.length === 0) {
-      return republished.more ? { status: 'relayed', events: 0, checkpoint: input.checkpoint } : { status: 'idle' };
+      return this.requestsToCheck ? { status: 'relayed', events: 0, checkpoint: input.checkpoint } : { status: 'idle' };
     }
     const { producer, topic } = this.options;
     if (input.messages.length > 0 || input.deadLetters.length > 0) {

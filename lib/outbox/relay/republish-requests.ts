@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../../event-store';
 import { ACCOUNT_STREAM_TYPE } from './relay';
+import { isUuid } from '../../platform/uuid';
 
 /** Where a dead letter is: its topic, partition and offset. */
 export interface DeadLetterPosition {
@@ -27,8 +28,6 @@ export type RepublishAnswer =
   /** the event store has no banking event with that id (a forged or damaged message): nothing recorded */
   | { status: 'not-in-store' };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Records an admin's request to re-publish a dead letter's event (migrations/0012_republish_requests.sql). Only an
  * event of an account stream that the store holds is recorded; what the relay publishes is that stored event, never
@@ -36,7 +35,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * clears its error so that the relay tries again.
  */
 export async function requestRepublish(db: Queryable, ask: RepublishAsk): Promise<RepublishAnswer> {
-  if (!UUID.test(ask.eventId)) return { status: 'not-in-store' };
+  if (!isUuid(ask.eventId)) return { status: 'not-in-store' };
   const stored = await db.query('SELECT 1 FROM event_store.events WHERE event_id = $1::uuid AND stream_type = $2', [
     ask.eventId,
     ACCOUNT_STREAM_TYPE,

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
+import { pollUntil } from '../../platform/kafka/testing';
 import { EVENT_SCHEMA_VERSION } from '../../commands/banking/events';
 import { appendToStream, ConcurrencyConflictError } from '../../event-store';
-import { ACCOUNT_STREAM_TYPE } from './relay';
+import { ACCOUNT_STREAM_TYPE, type Relay } from './relay';
 
 /**
  * Test helpers: write account events straight into the event store, the way the accounts service does (stream type
@@ -67,4 +68,26 @@ export async function moveTestMoney(
       if (!(error instanceof ConcurrencyConflictError) || attempt >= 50) throw error;
     }
   }
+}
+
+/**
+ * Drains `relay` until every stored event of these streams is behind its checkpoint. One drain may legitimately stop
+ * short: readAll's gap-free horizon is cluster-wide, and a transaction still open anywhere on the shared server holds
+ * it back for a while.
+ */
+export async function drainUntilRelayed(pool: Pool, relay: Relay, streamIds: readonly string[]): Promise<void> {
+  await pollUntil(
+    async () => {
+      await relay.drain();
+      const left = await pool.query(
+        `SELECT 1 FROM event_store.events e JOIN event_store.relay_checkpoints c ON c.relay_name = $1
+          WHERE e.stream_id = ANY($2::text[])
+            AND (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)
+          LIMIT 1`,
+        [relay.name, [...streamIds]],
+      );
+      return left.rowCount === 0 ? true : undefined;
+    },
+    { what: `relay ${relay.name} to pass every event of its streams` },
+  );
 }

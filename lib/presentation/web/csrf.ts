@@ -123,14 +123,17 @@ let memo: Promise<Csrf> | undefined;
  * kept: the next request tries again (Secrets Manager unreachable: the page answers 503, see webHandler).
  */
 export function loadCsrf(env: NodeJS.ProcessEnv = process.env): Promise<Csrf> {
-  if (!memo) {
-    const pending = resolveSecret(env).then(createCsrf);
-    memo = pending;
-    pending.catch(() => {
-      if (memo === pending) memo = undefined;
-    });
-  }
+  memo ??= readCsrf(env);
   return memo;
+}
+
+async function readCsrf(env: NodeJS.ProcessEnv): Promise<Csrf> {
+  try {
+    return createCsrf(await resolveSecret(env));
+  } catch (error) {
+    memo = undefined;
+    throw error;
+  }
 }
 
 export async function resolveSecret(env: NodeJS.ProcessEnv): Promise<Buffer> {

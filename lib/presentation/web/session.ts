@@ -4,6 +4,7 @@ import { html } from './html';
 import { htmlResponse, isSecureRequest, lowerCaseHeaders, readCookies, type WebEvent, type WebResult } from './http';
 import { layout, notFoundPage } from './layout';
 import { IDEMPOTENCY_FIELD } from './widgets';
+import { isUuid } from '../../platform/uuid';
 
 /** What a page with forms needs: the CSRF token for its hidden fields and the cookie to set (first visit). */
 export type FormSession = { csrfToken: string; cookies: string[] };
@@ -41,12 +42,10 @@ export function newIdempotencyKey(): string {
   return randomUUID();
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The posted form's idempotency key, namespaced so it can never meet an API client's key. */
 export function postedIdempotencyKey(fields: Map<string, string>): string | undefined {
   const key = fields.get(IDEMPOTENCY_FIELD);
-  return key && UUID.test(key) ? `web-form:${key.toLowerCase()}` : undefined;
+  return key && isUuid(key) ? `web-form:${key.toLowerCase()}` : undefined;
 }
 
 export function notFound(): WebResult {
